@@ -1,0 +1,3 @@
+//! `defender-emulator`: an in-memory server of the distribution API.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! The `terraform-provider-defender` plugin binary.
+
+fn main() {}
