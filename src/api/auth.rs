@@ -139,12 +139,13 @@ impl TokenSource {
                 description,
             });
         }
-        let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|e| ApiError::Decode {
-            operation: format!("getting a token from {url}"),
-            status,
-            detail: e.to_string(),
-            request_id: None,
-        })?;
+        let parsed: TokenResponse =
+            serde_json::from_slice(&body).map_err(|e| ApiError::Decode {
+                operation: format!("getting a token from {url}"),
+                status,
+                detail: e.to_string(),
+                request_id: None,
+            })?;
         if parsed.access_token.is_empty() {
             return Err(ApiError::Decode {
                 operation: format!("getting a token from {url}"),

@@ -83,14 +83,20 @@ impl Client {
 
     /// `GET /mtoapi/tenants/TenantPicker`.
     pub async fn tenant_picker(&self) -> Result<TenantPicker, ApiError> {
-        self.json(Call::get("/mtoapi/tenants/TenantPicker", "reading the tenant picker"))
-            .await
+        self.json(Call::get(
+            "/mtoapi/tenants/TenantPicker",
+            "reading the tenant picker",
+        ))
+        .await
     }
 
     /// `GET /mtoapi/assignments`.
     pub async fn list_assignments(&self) -> Result<Vec<Assignment>, ApiError> {
         let list: AssignmentList = self
-            .json(Call::get("/mtoapi/assignments", "listing distribution profiles"))
+            .json(Call::get(
+                "/mtoapi/assignments",
+                "listing distribution profiles",
+            ))
             .await?;
         Ok(list.items)
     }
@@ -308,7 +314,12 @@ impl Client {
                         tokio::time::sleep(wait).await;
                         continue;
                     }
-                    return Err(api_error(&call.operation, status.as_u16(), &body, request_id));
+                    return Err(api_error(
+                        &call.operation,
+                        status.as_u16(),
+                        &body,
+                        request_id,
+                    ));
                 }
                 Err((e, status)) => {
                     // Not sent at all: always safe to retry. Sent: only idempotent calls.

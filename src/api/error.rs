@@ -9,7 +9,10 @@ use std::fmt;
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// The API answered with a non-2xx status.
-    #[error("{operation}: HTTP {status}, code {code}: {message}{}", RequestIdSuffix(request_id))]
+    #[error(
+        "{operation}: HTTP {status}, code {code}: {message}{}",
+        RequestIdSuffix(request_id)
+    )]
     Api {
         operation: String,
         status: u16,
@@ -34,7 +37,10 @@ pub enum ApiError {
         ambiguous: bool,
     },
     /// The answer could not be decoded.
-    #[error("{operation}: HTTP {status}, the answer is not the expected JSON ({detail}){}", RequestIdSuffix(request_id))]
+    #[error(
+        "{operation}: HTTP {status}, the answer is not the expected JSON ({detail}){}",
+        RequestIdSuffix(request_id)
+    )]
     Decode {
         operation: String,
         status: u16,
@@ -99,8 +105,13 @@ impl ApiError {
 
     /// The request may or may not have been carried out (answer lost after it was sent).
     pub fn is_ambiguous(&self) -> bool {
-        matches!(self, Self::Transport { ambiguous: true, .. })
-            || matches!(self, Self::Decode { status, .. } if (200..300).contains(status))
+        matches!(
+            self,
+            Self::Transport {
+                ambiguous: true,
+                ..
+            }
+        ) || matches!(self, Self::Decode { status, .. } if (200..300).contains(status))
             || matches!(self.status(), Some(502 | 504))
     }
 

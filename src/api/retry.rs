@@ -67,8 +67,14 @@ mod tests {
             retry_after_cap: Duration::from_secs(5),
             ..Default::default()
         };
-        assert_eq!(p.delay(1, Some(Duration::from_secs(60))), Duration::from_secs(5));
-        assert_eq!(p.delay(1, Some(Duration::from_secs(2))), Duration::from_secs(2));
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(60))),
+            Duration::from_secs(5)
+        );
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(2))),
+            Duration::from_secs(2)
+        );
     }
 
     #[test]
@@ -80,8 +86,13 @@ mod tests {
         };
         for attempt in 1..20 {
             let d = p.delay(attempt, None);
-            let step = Duration::from_millis(100 * (1u64 << (attempt - 1).min(3))).min(Duration::from_millis(800));
-            assert!(d >= step / 2 && d <= step, "attempt {attempt}: {d:?} not in [{:?}, {step:?}]", step / 2);
+            let step = Duration::from_millis(100 * (1u64 << (attempt - 1).min(3)))
+                .min(Duration::from_millis(800));
+            assert!(
+                d >= step / 2 && d <= step,
+                "attempt {attempt}: {d:?} not in [{:?}, {step:?}]",
+                step / 2
+            );
         }
     }
 

@@ -269,7 +269,8 @@ impl OverallStatus {
     /// `InProgress` → `InProgress`; all `Success` → `Success`; none `Success` → `Failure`;
     /// else `PartiallySuccessful`.
     pub fn roll_up<'a>(statuses: impl IntoIterator<Item = &'a SyncStatus>) -> Self {
-        let (mut total, mut not_synced, mut running, mut success) = (0usize, 0usize, 0usize, 0usize);
+        let (mut total, mut not_synced, mut running, mut success) =
+            (0usize, 0usize, 0usize, 0usize);
         for s in statuses {
             total += 1;
             match s {
