@@ -32,8 +32,16 @@ fn lifecycle_apply_update_drift_import_destroy() {
     ws.config(&PROFILE.replace("first", "second"));
     let (plan, changes) = ws.plan();
     assert!(changes);
-    assert!(plan.stdout.contains("will be updated in-place"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("0 to add, 1 to change, 0 to destroy"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("will be updated in-place"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
     ws.apply();
     let doc = emu.assignment(&id).unwrap();
     assert_eq!(doc["description"], "second");
@@ -45,7 +53,11 @@ fn lifecycle_apply_update_drift_import_destroy() {
     let (plan, changes) = ws.plan();
     assert!(changes);
     assert!(plan.all().contains("no longer exists"), "{}", plan.all());
-    assert!(plan.stdout.contains("1 to add, 0 to change, 0 to destroy"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("1 to add, 0 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
     ws.apply();
     let items = emu.assignments();
     assert_eq!(items.len(), 1);
@@ -55,7 +67,13 @@ fn lifecycle_apply_update_drift_import_destroy() {
     // Import into a fresh state, then nothing to change.
     let r = ws.tf(&["state", "rm", "defender_distribution_profile.p"]);
     assert_eq!(r.code, 0, "{}", r.all());
-    let r = ws.tf(&["import", "-input=false", "-no-color", "defender_distribution_profile.p", &new_id]);
+    let r = ws.tf(&[
+        "import",
+        "-input=false",
+        "-no-color",
+        "defender_distribution_profile.p",
+        &new_id,
+    ]);
     assert_eq!(r.code, 0, "{}", r.all());
     ws.assert_plan_empty();
 
@@ -75,7 +93,8 @@ fn update_keeps_content_and_targets_managed_elsewhere() {
     let id = emu.assignments()[0]["id"].as_str().unwrap().to_owned();
     let tenant = "11111111-2222-4333-8444-555555555555";
     emu.modify(&id, |doc| {
-        doc["templates"] = json!([{"id": "rule-1", "type": "CustomDetectionRule", "name": "Rule one"}]);
+        doc["templates"] =
+            json!([{"id": "rule-1", "type": "CustomDetectionRule", "name": "Rule one"}]);
         doc["targetTenantIds"] = json!([tenant]);
         doc["variables"] = json!({ tenant: {"DeviceGroups": ["Servers"]} });
     });
@@ -93,7 +112,12 @@ fn update_keeps_content_and_targets_managed_elsewhere() {
 #[test]
 fn name_conflict_is_a_clear_error() {
     let emu = Emulator::start(&[]);
-    let (status, taken) = emu.api("POST", "/mtoapi/assignments", Some(&json!({"name": "Baseline detections", "description": ""})), &[]);
+    let (status, taken) = emu.api(
+        "POST",
+        "/mtoapi/assignments",
+        Some(&json!({"name": "Baseline detections", "description": ""})),
+        &[],
+    );
     assert_eq!(status, 201, "{taken}");
     let ws = Workspace::new(&emu);
     ws.config(PROFILE);
@@ -101,9 +125,15 @@ fn name_conflict_is_a_clear_error() {
     let all = r.all();
     assert!(all.contains("already exists"), "{all}");
     assert!(all.contains("Conflict"), "{all}");
-    assert!(all.contains(taken["id"].as_str().unwrap()), "the error should name the existing id: {all}");
+    assert!(
+        all.contains(taken["id"].as_str().unwrap()),
+        "the error should name the existing id: {all}"
+    );
     assert!(all.contains("request-id"), "{all}");
-    assert!(!all.contains("stack backtrace") && !all.contains("rust_begin_unwind"), "{all}");
+    assert!(
+        !all.contains("stack backtrace") && !all.contains("rust_begin_unwind"),
+        "{all}"
+    );
     assert_eq!(emu.assignments().len(), 1);
 }
 
@@ -117,7 +147,10 @@ fn wrong_client_secret_fails_with_the_authority_error_and_no_secret() {
     let all = r.all();
     assert!(all.contains("invalid_client"), "{all}");
     assert!(all.contains("AADSTS"), "{all}");
-    assert!(!all.contains("wrong-secret-xyzzy-42"), "the secret leaked: {all}");
+    assert!(
+        !all.contains("wrong-secret-xyzzy-42"),
+        "the secret leaked: {all}"
+    );
     assert!(!all.contains("stack backtrace"), "{all}");
     assert!(emu.assignments().is_empty());
 }

@@ -62,16 +62,25 @@ impl Emulator {
         let stdout = child.stdout.take().unwrap();
         let mut reader = BufReader::new(stdout);
         let mut first = String::new();
-        reader.read_line(&mut first).expect("read the emulator's first line");
+        reader
+            .read_line(&mut first)
+            .expect("read the emulator's first line");
         // Keep draining stdout so the emulator never blocks on a full pipe.
         std::thread::spawn(move || {
             let mut sink = Vec::new();
             let _ = reader.read_to_end(&mut sink);
         });
         let base_url = first.trim().to_owned();
-        assert!(base_url.starts_with("http://127.0.0.1:"), "unexpected first line {base_url:?}");
+        assert!(
+            base_url.starts_with("http://127.0.0.1:"),
+            "unexpected first line {base_url:?}"
+        );
         let addr = base_url.trim_start_matches("http://").to_owned();
-        Self { child, base_url, addr }
+        Self {
+            child,
+            base_url,
+            addr,
+        }
     }
 
     pub fn endpoint(&self) -> String {
@@ -79,11 +88,23 @@ impl Emulator {
     }
 
     /// A plain HTTP request to the emulator; returns (status, JSON body or Null).
-    pub fn http(&self, method: &str, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> (u16, Value) {
+    pub fn http(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
         let mut stream = TcpStream::connect(&self.addr).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
         let payload = body.map(|b| b.to_string()).unwrap_or_default();
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n", self.addr, payload.len());
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            payload.len()
+        );
         if body.is_some() {
             req.push_str("Content-Type: application/json\r\n");
         }
@@ -97,8 +118,15 @@ impl Emulator {
         let _ = stream.read_to_end(&mut raw);
         let text = String::from_utf8_lossy(&raw).to_string();
         let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let status: u16 = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        let status: u16 = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
             dechunk(rest)
         } else {
             rest.to_owned()
@@ -118,13 +146,26 @@ impl Emulator {
         let mut raw = String::new();
         let _ = stream.read_to_string(&mut raw);
         let body = raw.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-        let body = if raw.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_owned() };
+        let body = if raw
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body)
+        } else {
+            body.to_owned()
+        };
         let v: Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("token answer {raw}"));
         v["access_token"].as_str().unwrap().to_owned()
     }
 
     /// An authenticated API call (path under /apiproxy).
-    pub fn api(&self, method: &str, path: &str, body: Option<&Value>, extra: &[(&str, &str)]) -> (u16, Value) {
+    pub fn api(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        extra: &[(&str, &str)],
+    ) -> (u16, Value) {
         let auth = format!("Bearer {}", self.token());
         let mut headers = vec![("Authorization", auth.as_str())];
         headers.extend_from_slice(extra);
@@ -147,7 +188,12 @@ impl Emulator {
         let mut doc = self.assignment(id).expect("assignment exists");
         let etag = doc["eTag"].as_str().unwrap().to_owned();
         f(&mut doc);
-        let (status, v) = self.api("PUT", &format!("/mtoapi/assignments/{id}"), Some(&doc), &[("If-Match", &etag)]);
+        let (status, v) = self.api(
+            "PUT",
+            &format!("/mtoapi/assignments/{id}"),
+            Some(&doc),
+            &[("If-Match", &etag)],
+        );
         assert_eq!(status, 200, "{v}");
     }
 
@@ -164,7 +210,11 @@ impl Emulator {
         let stats = self.stats();
         stats["routes"]
             .as_object()
-            .and_then(|r| r.iter().find(|(k, _)| k.as_str() == route || k.ends_with(route)).map(|(_, v)| v.as_u64().unwrap_or(0)))
+            .and_then(|r| {
+                r.iter()
+                    .find(|(k, _)| k.as_str() == route || k.ends_with(route))
+                    .map(|(_, v)| v.as_u64().unwrap_or(0))
+            })
             .unwrap_or(0)
     }
 
@@ -233,8 +283,24 @@ impl Run {
 }
 
 impl Workspace {
-    /// A directory whose provider block points at `emu` with the demo client credentials.
+    /// A directory whose provider points at `emu` (by DEFENDER_* variables) with the demo client credentials.
     pub fn new(emu: &Emulator) -> Self {
+        let mut ws = Self::bare();
+        for (k, v) in [
+            ("DEFENDER_ENDPOINT", emu.endpoint()),
+            ("DEFENDER_AUTHORITY_HOST", emu.base_url.clone()),
+            ("DEFENDER_TENANT_ID", home_tenant(emu)),
+            ("DEFENDER_CLIENT_ID", CLIENT_ID.to_owned()),
+            ("DEFENDER_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
+            ("DEFENDER_MAX_RETRY_WAIT", "5s".to_owned()),
+        ] {
+            ws.set_env(k, &v);
+        }
+        ws
+    }
+
+    /// A directory with the dev_overrides CLI config and no provider settings in the environment.
+    pub fn bare() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let cli = dir.path().join("cli.tfrc");
         std::fs::write(
@@ -251,12 +317,6 @@ impl Workspace {
                 ("TF_CLI_CONFIG_FILE".into(), cli.display().to_string()),
                 ("TF_IN_AUTOMATION".into(), "1".into()),
                 ("CHECKPOINT_DISABLE".into(), "1".into()),
-                ("DEFENDER_ENDPOINT".into(), emu.endpoint()),
-                ("DEFENDER_AUTHORITY_HOST".into(), emu.base_url.clone()),
-                ("DEFENDER_TENANT_ID".into(), home_tenant(emu)),
-                ("DEFENDER_CLIENT_ID".into(), CLIENT_ID.into()),
-                ("DEFENDER_CLIENT_SECRET".into(), CLIENT_SECRET.into()),
-                ("DEFENDER_MAX_RETRY_WAIT".into(), "5s".into()),
             ],
         };
         ws.write_file(
@@ -288,8 +348,11 @@ impl Workspace {
         let started = Instant::now();
         let mut cmd = Command::new("terraform");
         cmd.args(args).current_dir(self.dir.path());
-        for var in ["TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_PATH", "TF_LOG_CORE", "PLUGIN_LOG_FILE"] {
-            cmd.env_remove(var);
+        for (var, _) in std::env::vars() {
+            if var.starts_with("DEFENDER_") || var.starts_with("TF_LOG") || var == "PLUGIN_LOG_FILE"
+            {
+                cmd.env_remove(var);
+            }
         }
         for (k, v) in &self.env {
             cmd.env(k, v);
@@ -311,7 +374,12 @@ impl Workspace {
 
     pub fn apply_fails(&self) -> Run {
         let r = self.tf(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-        assert_ne!(r.code, 0, "terraform apply should have failed:\n{}", r.all());
+        assert_ne!(
+            r.code,
+            0,
+            "terraform apply should have failed:\n{}",
+            r.all()
+        );
         r
     }
 
@@ -324,7 +392,11 @@ impl Workspace {
     /// `terraform plan -detailed-exitcode`: the run and whether it has changes.
     pub fn plan(&self) -> (Run, bool) {
         let r = self.tf(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
-        assert!(r.code == 0 || r.code == 2, "terraform plan failed:\n{}", r.all());
+        assert!(
+            r.code == 0 || r.code == 2,
+            "terraform plan failed:\n{}",
+            r.all()
+        );
         let changes = r.code == 2;
         (r, changes)
     }
@@ -358,7 +430,11 @@ impl Workspace {
     /// Resource addresses in the state.
     pub fn state_list(&self) -> Vec<String> {
         let r = self.tf(&["state", "list"]);
-        r.stdout.lines().map(str::to_owned).filter(|l| !l.is_empty()).collect()
+        r.stdout
+            .lines()
+            .map(str::to_owned)
+            .filter(|l| !l.is_empty())
+            .collect()
     }
 
     /// The raw state file contents.
