@@ -223,23 +223,30 @@ impl Emulator {
     }
 }
 
-fn home_tenant(emu: &Emulator) -> String {
-    static HOME: OnceLock<String> = OnceLock::new();
-    HOME.get_or_init(|| {
-        let w = emu.http("GET", "/_emulator/world", None, &[]).1;
-        w["homeTenant"]["tenantId"]
-            .as_str()
-            .or_else(|| w["homeTenantId"].as_str())
-            .or_else(|| w["home_tenant"]["tenant_id"].as_str())
-            .or_else(|| w["homeTenant"]["id"].as_str())
-            .unwrap_or_else(|| panic!("no home tenant in world {w}"))
-            .to_owned()
-    })
-    .clone()
+/// The emulator's demo home tenant (fixed in its demo world).
+pub const HOME_TENANT: &str = "c0000000-0000-4000-8000-000000000000";
+pub const FABRIKAM: &str = "c0000000-0000-4000-8000-000000000001";
+pub const FABRIKAM_SOC: &str = "e0000001-0000-4000-8000-000000000001";
+pub const FABRIKAM_FINANCE: &str = "e0000001-0000-4000-8000-000000000002";
+pub const NORTHWIND: &str = "c0000000-0000-4000-8000-000000000002";
+pub const NORTHWIND_ALL: &str = "e0000002-0000-4000-8000-000000000001";
+pub const TAILSPIN: &str = "c0000000-0000-4000-8000-000000000003";
+/// The demo tenant whose B2B/GDAP relationship is gone.
+pub const WOODGROVE_LOST: &str = "c0000000-0000-4000-8000-000000000004";
+pub const RULE_POWERSHELL: &str = "1001";
+pub const RULE_LSASS: &str = "1002";
+pub const POLICY_AV: &str = "5ec00000-0000-4000-8000-000000000001";
+
+/// Tenant `i` (1-based) of `--extra-tenants`, and its one Entra group.
+pub fn extra_tenant(i: u32) -> (String, String) {
+    (
+        format!("00000000-0000-4000-8000-{i:012}"),
+        format!("e0000000-0000-4000-8000-{i:012}"),
+    )
 }
 
-pub fn home_tenant_id(emu: &Emulator) -> String {
-    home_tenant(emu)
+fn home_tenant(_emu: &Emulator) -> String {
+    HOME_TENANT.to_owned()
 }
 
 fn dechunk(body: &str) -> String {
