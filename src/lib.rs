@@ -4,3 +4,4 @@
 //! - [`api`]: the HTTP client of the distribution API (no Terraform types).
 
 pub mod api;
+pub mod store;
