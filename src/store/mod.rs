@@ -22,6 +22,9 @@ mod profile;
 mod sync;
 mod writes;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
