@@ -149,7 +149,7 @@ impl ProfileStore {
     /// Drops everything cached for a deleted profile; reads in flight are not handed to later
     /// callers.
     pub fn forget(&self, profile_id: &str) {
-        self.profile(profile_id).invalidate();
+        self.profile(profile_id).forget();
     }
 
     fn profile(&self, profile_id: &str) -> Arc<Profile> {

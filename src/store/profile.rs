@@ -38,6 +38,9 @@ pub(crate) struct State {
     pub(crate) generation: u64,
     /// The latest document known, tagged with its generation; `None` when unknown.
     pub(crate) cache: Option<Cached>,
+    /// How many times the profile was forgotten (deleted); a write that was sent before a
+    /// `forget` must not bring the deleted document back into the cache.
+    pub(crate) forgotten: u64,
     /// The GET in flight whose result readers may share.
     flight: Option<Flight>,
     next_flight_id: u64,
@@ -184,11 +187,32 @@ impl Profile {
         });
     }
 
+    /// Records `doc` as written by a PUT sent when the profile had been forgotten
+    /// `forgotten_before` times. If it was forgotten (deleted) since, the answer may describe
+    /// a profile that no longer exists: it is not cached.
+    pub(crate) fn record_put(&self, doc: Arc<Assignment>, forgotten_before: u64) {
+        let mut st = self.lock();
+        st.generation += 1;
+        st.cache = (st.forgotten == forgotten_before).then(|| Cached {
+            doc,
+            generation: st.generation,
+        });
+    }
+
     /// Forgets the cached document and makes every GET in flight too old to hand out: the
     /// profile changed (or may have) in a way we have no document for.
     pub(crate) fn invalidate(&self) {
         let mut st = self.lock();
         st.generation += 1;
+        st.cache = None;
+    }
+
+    /// The profile was deleted: nothing known about it may be handed out any more, including
+    /// the answer of a write that is in flight now.
+    pub(crate) fn forget(&self) {
+        let mut st = self.lock();
+        st.generation += 1;
+        st.forgotten += 1;
         st.cache = None;
     }
 }

@@ -114,10 +114,11 @@ async fn commit_batch(inner: &Inner, profile: &Arc<Profile>, batch: Vec<Queued>)
             }
             return;
         }
+        let forgotten = profile.lock().forgotten;
         match inner.backend.put(&profile.id, &base.e_tag, &doc).await {
             Ok(written) => {
                 let written = Arc::new(written);
-                profile.record_write(Arc::clone(&written));
+                profile.record_put(Arc::clone(&written), forgotten);
                 log_batch(profile, size, attempt, "written");
                 for slot in &mut slots {
                     slot.answer(Ok(Arc::clone(&written)));

@@ -609,6 +609,19 @@ async fn remember_and_forget() {
     assert_eq!(count(&fake.gets), 1);
 }
 
+// A write whose answer arrives after the profile was forgotten (deleted) is not cached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_answered_after_forget_is_not_cached() {
+    let (fake, store) = setup(2, 4);
+    store.read(P).await.unwrap();
+    let blocker = start_blocker(&fake, &store).await;
+    store.forget(P);
+    assert!(blocker.await.unwrap().is_ok());
+    let gets = count(&fake.gets);
+    store.read(P).await.unwrap();
+    assert_eq!(count(&fake.gets), gets + 1, "the read asked the API again");
+}
+
 // A caller that stops waiting does not strand the others sharing its GET.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelled_reader_does_not_strand_the_others() {
@@ -622,4 +635,37 @@ async fn cancelled_reader_does_not_strand_the_others() {
     first.abort();
     assert_eq!(second.await.unwrap().unwrap().id, P);
     assert_eq!(count(&fake.gets), 1);
+}
+
+// An edit that panics (a bug) fails its batch instead of wedging the profile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn panicking_edit_does_not_wedge_the_profile() {
+    let (fake, store) = setup(2, 4);
+    let blocker = start_blocker(&fake, &store).await;
+    let boom = Edit::new("boom", |_, _| panic!("bug in an edit"));
+    let handles = queue_edits(&store, vec![add_tenant("T1"), boom]).await;
+    assert!(blocker.await.unwrap().is_ok());
+    for r in results(handles).await {
+        let e = r.unwrap_err();
+        assert!(e.api_error().is_some_and(|e| e.is_ambiguous()), "{e:?}");
+    }
+    store.edit(P, add_tenant("T2")).await.unwrap();
+    assert_eq!(tenants(&fake.doc(P)), ["BLOCKER", "T2"]);
+}
+
+// An edit whose caller gave up before its batch was assembled is left out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abandoned_edit_is_left_out() {
+    let (fake, store) = setup(2, 4);
+    let blocker = start_blocker(&fake, &store).await;
+    let handles = queue_edits(&store, vec![add_tenant("GONE"), add_tenant("T1")]).await;
+    handles[0].abort();
+    assert!(blocker.await.unwrap().is_ok());
+    let mut handles = handles.into_iter();
+    let gone = handles.next().unwrap().await;
+    assert!(gone.unwrap_err().is_cancelled());
+    assert_eq!(
+        tenants(&handles.next().unwrap().await.unwrap().unwrap()),
+        ["BLOCKER", "T1"]
+    );
 }
