@@ -103,7 +103,7 @@ async fn commit_batch(inner: &Inner, profile: &Arc<Profile>, batch: Vec<Queued>)
                 profile,
                 size,
                 attempt,
-                "every edit rejected; nothing to write",
+                "no edit left (rejected or abandoned); nothing to write",
             );
             return;
         };
