@@ -466,6 +466,9 @@ async fn read_fresh_always_gets() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_syncs_are_coalesced() {
     let (fake, store) = setup(5, 20);
+    // Long enough that scheduling jitter on a busy machine cannot spread arrivals over more
+    // than two requests' lifetimes.
+    fake.set_sync_latency(Duration::from_millis(20));
     let mut set = JoinSet::new();
     for i in 0..50 {
         let s = store.clone();
