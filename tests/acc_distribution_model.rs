@@ -88,12 +88,26 @@ fn whole_model_in_one_apply_then_status_imports_scope_drift_and_destroy() {
     assert_eq!(items.len(), 1);
     let doc = &items[0];
     let id = doc["id"].as_str().unwrap().to_owned();
-    let mut templates: Vec<&str> = doc["templates"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    let mut templates: Vec<&str> = doc["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
     templates.sort();
     assert_eq!(templates, vec![RULE_POWERSHELL, POLICY_AV]);
-    assert_eq!(doc["variables"][FABRIKAM]["EntraGroups"], serde_json::json!([FABRIKAM_SOC]));
-    assert_eq!(doc["variables"][FABRIKAM]["DeviceGroups"], serde_json::json!(["Tier0-Servers"]));
-    assert_eq!(doc["variables"][WOODGROVE_LOST]["Region"], serde_json::json!(["emea"]));
+    assert_eq!(
+        doc["variables"][FABRIKAM]["EntraGroups"],
+        serde_json::json!([FABRIKAM_SOC])
+    );
+    assert_eq!(
+        doc["variables"][FABRIKAM]["DeviceGroups"],
+        serde_json::json!(["Tier0-Servers"])
+    );
+    assert_eq!(
+        doc["variables"][WOODGROVE_LOST]["Region"],
+        serde_json::json!(["emea"])
+    );
 
     // Status: the lost tenant fails, Fabrikam succeeds → partially successful, each copy shown.
     let out = ws.outputs();
@@ -113,8 +127,14 @@ fn whole_model_in_one_apply_then_status_imports_scope_drift_and_destroy() {
             if copy["tenant_id"] == FABRIKAM {
                 assert_eq!(copy["status"], "success", "{copy}");
                 assert_eq!(copy["error_type"], "none");
-                assert!(!copy["target_content_id"].as_str().unwrap().is_empty(), "{copy}");
-                assert!(!copy["last_synced_on"].as_str().unwrap().is_empty(), "{copy}");
+                assert!(
+                    !copy["target_content_id"].as_str().unwrap().is_empty(),
+                    "{copy}"
+                );
+                assert!(
+                    !copy["last_synced_on"].as_str().unwrap().is_empty(),
+                    "{copy}"
+                );
             } else {
                 assert_eq!(copy["tenant_id"], WOODGROVE_LOST);
                 assert_eq!(copy["status"], "failed", "{copy}");
@@ -123,16 +143,32 @@ fn whole_model_in_one_apply_then_status_imports_scope_drift_and_destroy() {
         }
     }
     let tenants = out["tenants"].as_array().unwrap();
-    assert!(tenants.iter().any(|t| t["tenant_id"] == WOODGROVE_LOST && t["lost_access"] == true), "{tenants:?}");
-    assert!(tenants.iter().any(|t| t["tenant_id"] == FABRIKAM && t["lost_access"] == false));
+    assert!(
+        tenants
+            .iter()
+            .any(|t| t["tenant_id"] == WOODGROVE_LOST && t["lost_access"] == true),
+        "{tenants:?}"
+    );
+    assert!(tenants
+        .iter()
+        .any(|t| t["tenant_id"] == FABRIKAM && t["lost_access"] == false));
 
     // Import of each resource into a fresh state, then nothing to change.
     for (addr, import_id) in [
         ("defender_distribution_profile.p", id.clone()),
-        ("defender_profile_content.powershell", format!("{id}/{RULE_POWERSHELL}")),
+        (
+            "defender_profile_content.powershell",
+            format!("{id}/{RULE_POWERSHELL}"),
+        ),
         ("defender_profile_content.av", format!("{id}/{POLICY_AV}")),
-        ("defender_profile_target_tenant.fabrikam", format!("{id}/{FABRIKAM}")),
-        ("defender_profile_target_tenant.woodgrove", format!("{id}/{WOODGROVE_LOST}")),
+        (
+            "defender_profile_target_tenant.fabrikam",
+            format!("{id}/{FABRIKAM}"),
+        ),
+        (
+            "defender_profile_target_tenant.woodgrove",
+            format!("{id}/{WOODGROVE_LOST}"),
+        ),
     ] {
         let r = ws.tf(&["state", "rm", addr]);
         assert_eq!(r.code, 0, "{}", r.all());
@@ -142,40 +178,90 @@ fn whole_model_in_one_apply_then_status_imports_scope_drift_and_destroy() {
     ws.assert_plan_empty();
 
     // A scope change is planned in place.
-    ws.config(&model(&format!("{}, {}", q(FABRIKAM_SOC), q(FABRIKAM_FINANCE))));
+    ws.config(&model(&format!(
+        "{}, {}",
+        q(FABRIKAM_SOC),
+        q(FABRIKAM_FINANCE)
+    )));
     let (plan, changes) = ws.plan();
     assert!(changes);
-    assert!(plan.stdout.contains("defender_profile_target_tenant.fabrikam will be updated in-place"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("0 to add, 1 to change, 0 to destroy"), "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("defender_profile_target_tenant.fabrikam will be updated in-place"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
     ws.apply();
     let doc = emu.assignment(&id).unwrap();
-    let mut groups: Vec<&str> = doc["variables"][FABRIKAM]["EntraGroups"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let mut groups: Vec<&str> = doc["variables"][FABRIKAM]["EntraGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     groups.sort();
     assert_eq!(groups, vec![FABRIKAM_SOC, FABRIKAM_FINANCE]);
     ws.assert_plan_empty();
 
     // A target removed behind Terraform's back is warned about and re-created.
     emu.modify(&id, |doc| {
-        let ids: Vec<Value> = doc["targetTenantIds"].as_array().unwrap().iter().filter(|t| *t != FABRIKAM).cloned().collect();
+        let ids: Vec<Value> = doc["targetTenantIds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| *t != FABRIKAM)
+            .cloned()
+            .collect();
         doc["targetTenantIds"] = Value::Array(ids);
         doc["variables"].as_object_mut().unwrap().remove(FABRIKAM);
     });
     let (plan, changes) = ws.plan();
     assert!(changes);
-    assert!(plan.all().contains("is no longer a target"), "{}", plan.all());
-    assert!(plan.stdout.contains("defender_profile_target_tenant.fabrikam will be created"), "{}", plan.stdout);
+    assert!(
+        plan.all().contains("is no longer a target"),
+        "{}",
+        plan.all()
+    );
+    assert!(
+        plan.stdout
+            .contains("defender_profile_target_tenant.fabrikam will be created"),
+        "{}",
+        plan.stdout
+    );
     ws.apply();
     let doc = emu.assignment(&id).unwrap();
-    assert!(doc["targetTenantIds"].as_array().unwrap().iter().any(|t| t == FABRIKAM));
+    assert!(doc["targetTenantIds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t == FABRIKAM));
     ws.assert_plan_empty();
 
     // Content removed behind Terraform's back comes back too.
     emu.modify(&id, |doc| {
-        let t: Vec<Value> = doc["templates"].as_array().unwrap().iter().filter(|t| t["id"] != RULE_POWERSHELL).cloned().collect();
+        let t: Vec<Value> = doc["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["id"] != RULE_POWERSHELL)
+            .cloned()
+            .collect();
         doc["templates"] = Value::Array(t);
     });
     let (plan, changes) = ws.plan();
-    assert!(changes && plan.stdout.contains("defender_profile_content.powershell will be created"), "{}", plan.all());
+    assert!(
+        changes
+            && plan
+                .stdout
+                .contains("defender_profile_content.powershell will be created"),
+        "{}",
+        plan.all()
+    );
     ws.apply();
     ws.assert_plan_empty();
 
@@ -205,13 +291,26 @@ resource "defender_profile_target_tenant" "b" {{
     ));
     let r = ws.apply_fails();
     let all = r.all().split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(all.contains(&format!("Tenant {NORTHWIND} is already a target")), "{all}");
+    assert!(
+        all.contains(&format!("Tenant {NORTHWIND} is already a target")),
+        "{all}"
+    );
     // Exactly one of them landed; the other was not merged into it.
     let doc = &emu.assignments()[0];
     assert_eq!(doc["targetTenantIds"].as_array().unwrap().len(), 1);
     let groups = &doc["variables"][NORTHWIND]["DeviceGroups"];
-    assert!(groups == &serde_json::json!(["Workstations"]) || groups == &serde_json::json!(["Tier0-Servers"]), "{groups}");
-    assert_eq!(ws.state_list().iter().filter(|a| a.starts_with("defender_profile_target_tenant")).count(), 1);
+    assert!(
+        groups == &serde_json::json!(["Workstations"])
+            || groups == &serde_json::json!(["Tier0-Servers"]),
+        "{groups}"
+    );
+    assert_eq!(
+        ws.state_list()
+            .iter()
+            .filter(|a| a.starts_with("defender_profile_target_tenant"))
+            .count(),
+        1
+    );
 }
 
 #[test]
@@ -240,8 +339,14 @@ data "defender_distribution_status" "s" {{
     ));
     let r = ws.apply_fails();
     let all = r.all().split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(all.contains("Timed out after 2s waiting for the sync"), "{all}");
-    assert!(all.contains("1 of 1 units are still pending or in progress"), "{all}");
+    assert!(
+        all.contains("Timed out after 2s waiting for the sync"),
+        "{all}"
+    );
+    assert!(
+        all.contains("1 of 1 units are still pending or in progress"),
+        "{all}"
+    );
     assert!(all.contains(TAILSPIN) && all.contains(RULE_LSASS), "{all}");
     assert!(r.elapsed.as_secs() < 30, "took {:?}", r.elapsed);
 }
@@ -273,13 +378,27 @@ resource "defender_profile_target_tenant" "t" {{
     };
     ws.config(&cfg(""));
     ws.apply();
-    assert_eq!(emu.route_count("POST /mtoapi/assignments/{id}/sync"), 0, "{}", emu.stats());
+    assert_eq!(
+        emu.route_count("POST /mtoapi/assignments/{id}/sync"),
+        0,
+        "{}",
+        emu.stats()
+    );
     ws.assert_plan_empty();
     ws.config(&cfg("sync_trigger = \"v1\""));
     let (plan, changes) = ws.plan();
-    assert!(changes && plan.stdout.contains("will be updated in-place"), "{}", plan.stdout);
+    assert!(
+        changes && plan.stdout.contains("will be updated in-place"),
+        "{}",
+        plan.stdout
+    );
     ws.apply();
-    assert_eq!(emu.route_count("POST /mtoapi/assignments/{id}/sync"), 1, "{}", emu.stats());
+    assert_eq!(
+        emu.route_count("POST /mtoapi/assignments/{id}/sync"),
+        1,
+        "{}",
+        emu.stats()
+    );
     ws.assert_plan_empty();
 }
 
@@ -319,11 +438,19 @@ resource "defender_profile_target_tenant" "t" {{
     let r = ws.apply();
     let stats = emu.stats();
     let doc = &emu.assignments()[0];
-    assert_eq!(doc["targetTenantIds"].as_array().unwrap().len(), n, "every target landed");
+    assert_eq!(
+        doc["targetTenantIds"].as_array().unwrap().len(),
+        n,
+        "every target landed"
+    );
     assert_eq!(doc["templates"].as_array().unwrap().len(), 5);
     for i in 1..=n as u32 {
         let (t, g) = extra_tenant(i);
-        assert_eq!(doc["variables"][&t]["EntraGroups"][0], g.as_str(), "scope of {t}");
+        assert_eq!(
+            doc["variables"][&t]["EntraGroups"][0],
+            g.as_str(),
+            "scope of {t}"
+        );
     }
     let puts = emu.route_count("PUT /mtoapi/assignments/{id}");
     let gets = emu.route_count("GET /mtoapi/assignments/{id}");
@@ -335,6 +462,10 @@ resource "defender_profile_target_tenant" "t" {{
     let started = std::time::Instant::now();
     ws.assert_plan_empty();
     let plan_gets = emu.route_count("GET /mtoapi/assignments/{id}");
-    eprintln!("no-change plan: {:?}; GET {plan_gets}; stats {}", started.elapsed(), emu.stats());
+    eprintln!(
+        "no-change plan: {:?}; GET {plan_gets}; stats {}",
+        started.elapsed(),
+        emu.stats()
+    );
     assert!(plan_gets <= 45, "{plan_gets} GETs for a no-change plan");
 }

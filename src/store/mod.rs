@@ -1,33 +1,49 @@
-//! Interim profile store: serialises edits per profile (no batching yet). Replaced by the
-//! group-commit store; the interface is the same.
+//! The profile store: the in-process coordinator of every read and write of a distribution
+//! profile (`../shared/design/profile-writes.md`).
+//!
+//! Many resources are slices of one assignment document, and Terraform works on up to 10 of
+//! them at once. The store makes that safe and cheap:
+//!
+//! - **Writes** ([`ProfileStore::edit`]) queue per profile. One committer per profile takes
+//!   every edit queued so far, applies them in order to the latest document, and sends one
+//!   `PUT` with its eTag (group commit). A `412` re-reads and re-applies the same edits, up to
+//!   [`StoreOptions::max_conflict_retries`] times; an edit that rejects fails alone; any other
+//!   error fails the batch.
+//! - **Reads** ([`ProfileStore::read`]) share one GET among concurrent callers and reuse the
+//!   latest document, but never hand out one older than this process's last write.
+//! - **Syncs** ([`ProfileStore::sync`]) coalesce: one request covers every caller that asked
+//!   while the previous one was in flight.
+//!
+//! Everything is keyed by profile id; different profiles never wait for each other.
+
+mod backend;
+mod edit;
+mod profile;
+mod sync;
+mod writes;
+
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::api::types::{Assignment, SyncAccepted};
-use crate::api::{ApiError, Client};
+use tokio::sync::oneshot;
 
-#[async_trait::async_trait]
-pub trait AssignmentBackend: Send + Sync + 'static {
-    async fn get(&self, id: &str) -> Result<Assignment, ApiError>;
-    async fn put(&self, id: &str, e_tag: &str, doc: &Assignment) -> Result<Assignment, ApiError>;
-    async fn sync(&self, id: &str) -> Result<SyncAccepted, ApiError>;
-}
+pub use backend::AssignmentBackend;
+pub use edit::{Edit, EditContext, EditError, EditRejected};
 
-#[async_trait::async_trait]
-impl AssignmentBackend for Client {
-    async fn get(&self, id: &str) -> Result<Assignment, ApiError> {
-        self.get_assignment(id).await
-    }
-    async fn put(&self, id: &str, e_tag: &str, doc: &Assignment) -> Result<Assignment, ApiError> {
-        self.put_assignment(id, e_tag, doc).await
-    }
-    async fn sync(&self, id: &str) -> Result<SyncAccepted, ApiError> {
-        self.sync_assignment(id, None).await
-    }
-}
+use backend::store_stopped;
+use profile::{Freshness, Profile, Queued};
 
+use crate::api::types::Assignment;
+use crate::api::ApiError;
+
+/// Tuning of the store.
+#[derive(Debug, Clone)]
 pub struct StoreOptions {
+    /// How many times a batch is re-read and re-sent after a `412` (or a lost answer) before
+    /// its edits fail with [`EditError::Contention`].
     pub max_conflict_retries: u32,
 }
 
@@ -39,57 +55,18 @@ impl Default for StoreOptions {
     }
 }
 
-pub struct EditContext {
-    pub maybe_applied: bool,
-}
-
-type EditFn = dyn Fn(&mut Assignment, &EditContext) -> Result<(), EditRejected> + Send + Sync;
-
-pub struct Edit {
-    label: String,
-    apply: Box<EditFn>,
-}
-
-impl Edit {
-    pub fn new(
-        label: impl Into<String>,
-        apply: impl Fn(&mut Assignment, &EditContext) -> Result<(), EditRejected>
-            + Send
-            + Sync
-            + 'static,
-    ) -> Self {
-        Self {
-            label: label.into(),
-            apply: Box::new(apply),
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct EditRejected(pub String);
-
-#[derive(Debug, thiserror::Error)]
-pub enum EditError {
-    #[error("{0}")]
-    Rejected(String),
-    #[error("{0}")]
-    Api(ApiError),
-    #[error("another writer kept changing distribution profile {profile_id} ({attempts} attempts); run the apply again")]
-    Contention { profile_id: String, attempts: u32 },
-}
-
-type Slot = Arc<tokio::sync::Mutex<Option<Arc<Assignment>>>>;
-
+/// The coordinator; cheap to clone, all clones share one state.
 #[derive(Clone)]
 pub struct ProfileStore {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    backend: Arc<dyn AssignmentBackend>,
-    options: StoreOptions,
-    locks: Mutex<HashMap<String, Slot>>,
+pub(crate) struct Inner {
+    pub(crate) backend: Arc<dyn AssignmentBackend>,
+    pub(crate) options: StoreOptions,
+    /// One entry per profile id ever used; entries are small and never removed, so two
+    /// committers can never run for one id.
+    profiles: Mutex<HashMap<String, Arc<Profile>>>,
 }
 
 impl ProfileStore {
@@ -98,98 +75,93 @@ impl ProfileStore {
             inner: Arc::new(Inner {
                 backend,
                 options,
-                locks: Mutex::new(HashMap::new()),
+                profiles: Mutex::new(HashMap::new()),
             }),
         }
     }
 
-    fn slot(&self, id: &str) -> Slot {
-        let mut locks = self.inner.locks.lock().unwrap_or_else(|e| e.into_inner());
-        locks.entry(id.to_owned()).or_default().clone()
-    }
-
+    /// The profile as current for this process: concurrent reads share one GET (single
+    /// flight); a cached document may serve later reads but never one older than this
+    /// process's last write to that profile. 404 → `Err(e)` with `e.is_not_found()`.
     pub async fn read(&self, profile_id: &str) -> Result<Arc<Assignment>, ApiError> {
-        let slot = self.slot(profile_id);
-        let mut cached = slot.lock().await;
-        if let Some(doc) = cached.as_ref() {
-            return Ok(doc.clone());
-        }
-        let doc = Arc::new(self.inner.backend.get(profile_id).await?);
-        *cached = Some(doc.clone());
-        Ok(doc)
+        self.profile(profile_id)
+            .fetch(&self.inner.backend, Freshness::Current)
+            .await
     }
 
+    /// Always a new GET (shared with concurrent `read_fresh` and `read` calls that also need
+    /// one) — for status polling.
     pub async fn read_fresh(&self, profile_id: &str) -> Result<Arc<Assignment>, ApiError> {
-        let slot = self.slot(profile_id);
-        let mut cached = slot.lock().await;
-        let doc = Arc::new(self.inner.backend.get(profile_id).await?);
-        *cached = Some(doc.clone());
-        Ok(doc)
+        self.profile(profile_id)
+            .fetch(&self.inner.backend, Freshness::Fetched)
+            .await
     }
 
+    /// Queues `edit`; group commit: returns the document as written by the PUT whose batch
+    /// held it (or the current document, when no edit of the batch changed anything).
+    ///
+    /// If the caller stops waiting (drops the future) before its batch is assembled, its edit
+    /// is left out; once the batch's PUT is sent it may land regardless.
     pub async fn edit(&self, profile_id: &str, edit: Edit) -> Result<Arc<Assignment>, EditError> {
-        let slot = self.slot(profile_id);
-        let mut cached = slot.lock().await;
-        let mut maybe_applied = false;
-        let mut attempts = 0;
-        loop {
-            let base = match cached.as_ref() {
-                Some(d) => d.clone(),
-                None => Arc::new(
-                    self.inner
-                        .backend
-                        .get(profile_id)
-                        .await
-                        .map_err(EditError::Api)?,
-                ),
-            };
-            let mut doc = (*base).clone();
-            (edit.apply)(&mut doc, &EditContext { maybe_applied })
-                .map_err(|e| EditError::Rejected(e.0))?;
-            if doc == *base {
-                *cached = Some(base.clone());
-                return Ok(base);
-            }
-            tracing::debug!(target: "defender::store", profile_id, edit = %edit.label, attempts, "PUT");
-            match self.inner.backend.put(profile_id, &base.e_tag, &doc).await {
-                Ok(new) => {
-                    let new = Arc::new(new);
-                    *cached = Some(new.clone());
-                    return Ok(new);
-                }
-                Err(e) if e.is_precondition_failed() || e.is_ambiguous() => {
-                    attempts += 1;
-                    maybe_applied |= e.is_ambiguous();
-                    *cached = None;
-                    if attempts > self.inner.options.max_conflict_retries {
-                        return Err(EditError::Contention {
-                            profile_id: profile_id.to_owned(),
-                            attempts,
-                        });
-                    }
-                }
-                Err(e) => {
-                    *cached = None;
-                    return Err(EditError::Api(e));
-                }
-            }
-        }
-    }
-
-    pub async fn sync(&self, profile_id: &str) -> Result<(), ApiError> {
-        self.inner.backend.sync(profile_id).await.map(|_| ())
-    }
-
-    pub fn remember(&self, doc: Assignment) {
-        let slot = self.slot(&doc.id);
-        let guard = slot.try_lock();
-        if let Ok(mut cached) = guard {
-            *cached = Some(Arc::new(doc));
+        let profile = self.profile(profile_id);
+        let (reply, answer) = oneshot::channel();
+        let start_committer = {
+            let mut st = profile.lock();
+            st.queue.push(Queued { edit, reply });
+            !std::mem::replace(&mut st.committing, true)
         };
+        if start_committer {
+            tokio::spawn(writes::run_committer(Arc::clone(&self.inner), profile));
+        }
+        answer.await.unwrap_or_else(|_| {
+            Err(EditError::Api(store_stopped(format!(
+                "updating distribution profile {profile_id}"
+            ))))
+        })
     }
 
+    /// Coalesced sync: returns once a sync request sent AFTER this call began has been
+    /// accepted (202); that request's error, if any, goes to every caller it served.
+    pub async fn sync(&self, profile_id: &str) -> Result<(), ApiError> {
+        let profile = self.profile(profile_id);
+        let (waiter, answer) = oneshot::channel();
+        let start_syncer = {
+            let mut st = profile.lock();
+            st.sync_waiters.push(waiter);
+            !std::mem::replace(&mut st.syncing, true)
+        };
+        if start_syncer {
+            tokio::spawn(sync::run_syncer(Arc::clone(&self.inner), profile));
+        }
+        answer.await.unwrap_or_else(|_| {
+            Err(store_stopped(format!(
+                "starting a sync of distribution profile {profile_id}"
+            )))
+        })
+    }
+
+    /// Seeds the cache with a document we just created (POST answer); it counts as our latest
+    /// write to it.
+    pub fn remember(&self, doc: Assignment) {
+        self.profile(&doc.id).record_write(Arc::new(doc));
+    }
+
+    /// Drops everything cached for a deleted profile; reads in flight are not handed to later
+    /// callers.
     pub fn forget(&self, profile_id: &str) {
-        let mut locks = self.inner.locks.lock().unwrap_or_else(|e| e.into_inner());
-        locks.remove(profile_id);
+        self.profile(profile_id).forget();
+    }
+
+    fn profile(&self, profile_id: &str) -> Arc<Profile> {
+        let mut profiles = self
+            .inner
+            .profiles
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(
+            profiles
+                .entry(profile_id.to_owned())
+                .or_insert_with(|| Arc::new(Profile::new(profile_id))),
+        )
     }
 }

@@ -1,0 +1,68 @@
+//! Coalesced syncs: one syncer task per profile sends one request per cohort of callers.
+
+use std::sync::Arc;
+
+use super::backend::clone_api_error;
+use super::profile::Profile;
+use super::Inner;
+
+/// Sends sync requests for `profile` until nobody is waiting. Each request serves exactly the
+/// callers queued before it was sent (taken under the lock just before sending); callers that
+/// arrive while it is in flight queue for the next one, so every caller is answered by a
+/// request sent after its call began.
+pub(crate) async fn run_syncer(inner: Arc<Inner>, profile: Arc<Profile>) {
+    let mut guard = SyncerGuard {
+        profile: &profile,
+        armed: true,
+    };
+    loop {
+        let cohort = {
+            let mut st = profile.lock();
+            st.sync_waiters.retain(|w| !w.is_closed());
+            if st.sync_waiters.is_empty() {
+                st.syncing = false;
+                guard.armed = false;
+                return;
+            }
+            std::mem::take(&mut st.sync_waiters)
+        };
+        let result = inner.backend.sync(&profile.id).await;
+        tracing::debug!(
+            target: "defender::store",
+            profile = %profile.id,
+            callers = cohort.len(),
+            result = %match &result {
+                Ok(accepted) => format!("accepted ({} sync units)", accepted.sync_units),
+                Err(e) => format!("failed: {e}"),
+            },
+            "profile sync"
+        );
+        for waiter in cohort {
+            let outcome = match &result {
+                Ok(_) => Ok(()),
+                Err(e) => Err(clone_api_error(e)),
+            };
+            // The caller may have given up; nothing to do then.
+            let _ = waiter.send(outcome);
+        }
+    }
+}
+
+/// If the syncer task ends abnormally, lets the next caller start a new one and fails the
+/// callers still waiting instead of leaving them waiting forever.
+struct SyncerGuard<'a> {
+    profile: &'a Profile,
+    armed: bool,
+}
+
+impl Drop for SyncerGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let mut st = self.profile.lock();
+            st.syncing = false;
+            let orphans = std::mem::take(&mut st.sync_waiters);
+            drop(st);
+            drop(orphans);
+        }
+    }
+}
