@@ -51,7 +51,9 @@ pub fn api_detail(err: &ApiError) -> String {
         detail.push_str(&format!("\n\nAPI error code: {code}"));
     }
     if let Some(id) = err.request_id() {
-        detail.push_str(&format!("\nrequest-id: {id}"));
+        if !detail.contains(id) {
+            detail.push_str(&format!("\nrequest-id: {id}"));
+        }
     }
     detail.push_str("\n\n");
     detail.push_str(err.hint());

@@ -8,6 +8,16 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// Decodes an explicit JSON `null` as the type's default (servers send `null` for empty
+/// collections as often as they omit them).
+fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
 /// Per-tenant variables: variable name → values.
 pub type Variables = BTreeMap<String, Vec<String>>;
 
@@ -20,23 +30,34 @@ pub const VAR_DEVICE_GROUPS: &str = "DeviceGroups";
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Assignment {
+    #[serde(deserialize_with = "nullable")]
     pub id: String,
     #[serde(rename = "eTag")]
+    #[serde(deserialize_with = "nullable")]
     pub e_tag: String,
+    #[serde(deserialize_with = "nullable")]
     pub name: String,
+    #[serde(deserialize_with = "nullable")]
     pub description: String,
     pub created_on: Option<String>,
     pub created_by: Option<String>,
     pub last_synced_on: Option<String>,
     pub last_synced_by: Option<String>,
+    #[serde(deserialize_with = "nullable")]
     pub target_tenant_ids: Vec<String>,
+    #[serde(deserialize_with = "nullable")]
     pub target_tenant_ids_without_relationship: u64,
+    #[serde(deserialize_with = "nullable")]
     pub templates: Vec<Template>,
+    #[serde(deserialize_with = "nullable")]
     pub is_variable_per_template: bool,
     /// tenant id → variable → values.
+    #[serde(deserialize_with = "nullable")]
     pub variables: BTreeMap<String, Variables>,
     /// tenant id → template id → variable → values.
+    #[serde(deserialize_with = "nullable")]
     pub template_variables: BTreeMap<String, BTreeMap<String, Variables>>,
+    #[serde(deserialize_with = "nullable")]
     pub sync_unit_statuses: Vec<SyncUnitStatus>,
 }
 
@@ -44,12 +65,19 @@ pub struct Assignment {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewAssignment {
+    #[serde(deserialize_with = "nullable")]
     pub name: String,
+    #[serde(deserialize_with = "nullable")]
     pub description: String,
+    #[serde(deserialize_with = "nullable")]
     pub target_tenant_ids: Vec<String>,
+    #[serde(deserialize_with = "nullable")]
     pub templates: Vec<Template>,
+    #[serde(deserialize_with = "nullable")]
     pub is_variable_per_template: bool,
+    #[serde(deserialize_with = "nullable")]
     pub variables: BTreeMap<String, Variables>,
+    #[serde(deserialize_with = "nullable")]
     pub template_variables: BTreeMap<String, BTreeMap<String, Variables>>,
 }
 
@@ -57,9 +85,11 @@ pub struct NewAssignment {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Template {
+    #[serde(deserialize_with = "nullable")]
     pub id: String,
     #[serde(rename = "type")]
     pub content_type: ContentType,
+    #[serde(deserialize_with = "nullable")]
     pub name: String,
 }
 
@@ -79,19 +109,27 @@ pub enum ContentType {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SyncUnitStatus {
+    #[serde(deserialize_with = "nullable")]
     pub id: String,
+    #[serde(deserialize_with = "nullable")]
     pub assignment_id: String,
+    #[serde(deserialize_with = "nullable")]
     pub template_id: String,
+    #[serde(deserialize_with = "nullable")]
     pub template_name: String,
     pub content_type: ContentType,
+    #[serde(deserialize_with = "nullable")]
     pub source_tenant_id: String,
+    #[serde(deserialize_with = "nullable")]
     pub target_tenant_id: String,
     pub target_content_id: Option<String>,
     pub last_synced_on: Option<String>,
     pub last_synced_by: Option<String>,
     pub sync_status: SyncStatus,
     pub error_type: ErrorType,
+    #[serde(deserialize_with = "nullable")]
     pub expected_variables: Variables,
+    #[serde(deserialize_with = "nullable")]
     pub synced_variables: Variables,
 }
 
@@ -124,6 +162,7 @@ pub enum ErrorType {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AssignmentList {
+    #[serde(deserialize_with = "nullable")]
     pub items: Vec<Assignment>,
 }
 
@@ -139,7 +178,9 @@ pub struct SyncRequest {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SyncAccepted {
+    #[serde(deserialize_with = "nullable")]
     pub assignment_id: String,
+    #[serde(deserialize_with = "nullable")]
     pub sync_units: u64,
 }
 
@@ -147,7 +188,9 @@ pub struct SyncAccepted {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TenantPicker {
+    #[serde(deserialize_with = "nullable")]
     pub tenant_info_list: Vec<ManagedTenant>,
+    #[serde(deserialize_with = "nullable")]
     pub response_types: BTreeMap<String, String>,
 }
 
@@ -155,10 +198,15 @@ pub struct TenantPicker {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ManagedTenant {
+    #[serde(deserialize_with = "nullable")]
     pub tenant_id: String,
+    #[serde(deserialize_with = "nullable")]
     pub name: String,
+    #[serde(deserialize_with = "nullable")]
     pub selected: bool,
+    #[serde(deserialize_with = "nullable")]
     pub lost_access: bool,
+    #[serde(deserialize_with = "nullable")]
     pub tenant_aad_environment: i64,
     pub added_on: Option<String>,
 }
@@ -167,13 +215,16 @@ pub struct ManagedTenant {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ErrorEnvelope {
+    #[serde(deserialize_with = "nullable")]
     pub error: ErrorBody,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ErrorBody {
+    #[serde(deserialize_with = "nullable")]
     pub code: String,
+    #[serde(deserialize_with = "nullable")]
     pub message: String,
 }
 
@@ -181,8 +232,11 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default)]
 pub struct TokenResponse {
+    #[serde(deserialize_with = "nullable")]
     pub token_type: String,
+    #[serde(deserialize_with = "nullable")]
     pub expires_in: u64,
+    #[serde(deserialize_with = "nullable")]
     pub access_token: String,
 }
 
@@ -190,7 +244,9 @@ pub struct TokenResponse {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default)]
 pub struct TokenErrorResponse {
+    #[serde(deserialize_with = "nullable")]
     pub error: String,
+    #[serde(deserialize_with = "nullable")]
     pub error_description: String,
 }
 
@@ -302,5 +358,40 @@ impl OverallStatus {
             Self::PartiallySuccessful => "partially_successful",
             Self::Failure => "failure",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nulls_and_unknowns_decode() {
+        let doc: Assignment = serde_json::from_str(
+            r#"{"id":"a","eTag":null,"name":"n","templates":null,"variables":null,"templateVariables":null,
+                "syncUnitStatuses":[{"syncStatus":"Exploded","errorType":null,"expectedVariables":null}],
+                "targetTenantIds":null,"brandNew":{"x":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(doc.id, "a");
+        assert!(doc.e_tag.is_empty() && doc.templates.is_empty() && doc.variables.is_empty());
+        assert_eq!(
+            doc.sync_unit_statuses[0].sync_status,
+            SyncStatus::Other("Exploded".into())
+        );
+        assert_eq!(doc.sync_unit_statuses[0].error_type, ErrorType::None);
+    }
+
+    #[test]
+    fn roll_up_follows_the_contract() {
+        use SyncStatus::*;
+        let r = |v: &[SyncStatus]| OverallStatus::roll_up(v.iter());
+        assert_eq!(r(&[]), OverallStatus::NotSynced);
+        assert_eq!(r(&[NotSynced, NotSynced]), OverallStatus::NotSynced);
+        assert_eq!(r(&[Success, Pending]), OverallStatus::InProgress);
+        assert_eq!(r(&[Failed, InProgress]), OverallStatus::InProgress);
+        assert_eq!(r(&[Success, Success]), OverallStatus::Success);
+        assert_eq!(r(&[Failed, Failed]), OverallStatus::Failure);
+        assert_eq!(r(&[Success, Failed]), OverallStatus::PartiallySuccessful);
     }
 }
