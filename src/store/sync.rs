@@ -1,6 +1,7 @@
 //! Coalesced syncs: one syncer task per profile sends one request per cohort of callers.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::backend::clone_api_error;
 use super::profile::Profile;
@@ -16,6 +17,7 @@ pub(crate) async fn run_syncer(inner: Arc<Inner>, profile: Arc<Profile>) {
         armed: true,
     };
     loop {
+        wait_for_writes_to_settle(&profile).await;
         let cohort = {
             let mut st = profile.lock();
             st.sync_waiters.retain(|w| !w.is_closed());
@@ -45,6 +47,28 @@ pub(crate) async fn run_syncer(inner: Arc<Inner>, profile: Arc<Profile>) {
             // The caller may have given up; nothing to do then.
             let _ = waiter.send(outcome);
         }
+    }
+}
+
+/// Longest a sync waits for the profile's writes to settle before it is sent anyway.
+const MAX_SETTLE: Duration = Duration::from_secs(2);
+const SETTLE_POLL: Duration = Duration::from_millis(3);
+
+/// A sync sent while edits of the same profile are queued or being written would be followed
+/// by another one right after: wait (bounded) until the committer is idle, so that one request
+/// covers every change that landed meanwhile. Callers are still answered only by a request sent
+/// after their call began, so nothing is skipped; this only makes cohorts larger.
+async fn wait_for_writes_to_settle(profile: &Profile) {
+    let started = Instant::now();
+    loop {
+        let busy = {
+            let st = profile.lock();
+            st.committing || !st.queue.is_empty()
+        };
+        if !busy || started.elapsed() >= MAX_SETTLE {
+            return;
+        }
+        tokio::time::sleep(SETTLE_POLL).await;
     }
 }
 

@@ -1,6 +1,7 @@
 //! Group commit: one committer task per profile drains the queue of edits, batch by batch.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::oneshot;
 
@@ -24,6 +25,7 @@ pub(crate) async fn run_committer(inner: Arc<Inner>, profile: Arc<Profile>) {
     loop {
         // Let callers that are about to queue (woken by the previous batch's answers) join.
         tokio::task::yield_now().await;
+        linger(&profile).await;
         let batch = {
             let mut st = profile.lock();
             if st.queue.is_empty() {
@@ -34,6 +36,24 @@ pub(crate) async fn run_committer(inner: Arc<Inner>, profile: Arc<Profile>) {
             std::mem::take(&mut st.queue)
         };
         commit_batch(&inner, &profile, batch).await;
+    }
+}
+
+/// Terraform runs up to 10 operations at once, but their calls reach the provider spread over
+/// a few milliseconds. Waiting this long for a small batch to fill lets one PUT carry most of
+/// them, at the cost of that much latency per batch.
+const LINGER: Duration = Duration::from_millis(10);
+/// A batch this large is sent without lingering.
+const FULL_BATCH: usize = 10;
+
+async fn linger(profile: &Profile) {
+    let deadline = tokio::time::Instant::now() + LINGER;
+    loop {
+        let queued = profile.lock().queue.len();
+        if queued == 0 || queued >= FULL_BATCH || tokio::time::Instant::now() >= deadline {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
 }
 

@@ -52,8 +52,12 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start(extra_args: &[&str]) -> Self {
+        let mut args = vec!["--listen", "127.0.0.1:0"];
+        if !extra_args.contains(&"--sync-delay-ms") {
+            args.extend(["--sync-delay-ms", "150"]);
+        }
         let mut child = Command::new(emulator_bin())
-            .args(["--listen", "127.0.0.1:0", "--sync-delay-ms", "150"])
+            .args(args)
             .args(extra_args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

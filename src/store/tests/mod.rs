@@ -547,10 +547,15 @@ async fn different_profiles_do_not_block_each_other() {
     let (fake, store) = setup(3, 5);
     fake.insert(profile("slow"));
     fake.slow_profile("slow", Duration::from_millis(400));
-    let s = store.clone();
-    let slow_edit = tokio::spawn(async move { s.edit("slow", add_tenant("S")).await });
+    // The sync first: a sync waits for the profile's writes to settle before it is sent.
     let s = store.clone();
     let slow_sync = tokio::spawn(async move { s.sync("slow").await });
+    wait_until("the slow profile's sync is sent", || {
+        count(&fake.syncs_in_flight) == 1
+    })
+    .await;
+    let s = store.clone();
+    let slow_edit = tokio::spawn(async move { s.edit("slow", add_tenant("S")).await });
     wait_until("the slow profile's GET and sync are sent", || {
         count(&fake.gets) == 1 && count(&fake.syncs_in_flight) == 1
     })
@@ -671,4 +676,29 @@ async fn abandoned_edit_is_left_out() {
         tenants(&handles.next().unwrap().await.unwrap().unwrap()),
         ["BLOCKER", "T1"]
     );
+}
+
+// A sync asked for while edits of the profile are being written waits for them, so one request
+// covers the whole burst instead of one per edit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn syncs_wait_for_writes_to_settle() {
+    let (fake, store) = setup(5, 10);
+    // Like Terraform: 100 operations, at most 10 at a time, each an edit then a sync.
+    let permits = Arc::new(tokio::sync::Semaphore::new(10));
+    let mut set = JoinSet::new();
+    for i in 0..100 {
+        let s = store.clone();
+        let permits = Arc::clone(&permits);
+        set.spawn(async move {
+            let _permit = permits.acquire().await.unwrap();
+            s.edit(P, add_tenant(&format!("T{i}"))).await.unwrap();
+            s.sync(P).await.unwrap();
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r.unwrap();
+    }
+    let (syncs, puts) = (count(&fake.syncs_started), count(&fake.puts));
+    println!("100 edit+sync operations, 10 at a time: {syncs} sync requests, {puts} PUTs");
+    assert!(syncs <= 15, "{syncs} sync requests");
 }
