@@ -387,10 +387,7 @@ impl Client {
                     let sent = was_sent(&error);
                     let mut message = describe_transport_error(&error);
                     if let Some(status) = status {
-                        message = format!(
-                            "{message} (after the server began an HTTP {} answer)",
-                            status.as_u16()
-                        );
+                        message = format!("{message} (after HTTP {} headers)", status.as_u16());
                     }
                     tracing::debug!(
                         target: "defender::api",
@@ -561,27 +558,27 @@ fn encode_segment(id: &str) -> String {
 /// A short, secret-free description of a transport error. reqwest's own `Display` includes
 /// the URL; this names the host only, and the root cause (e.g. "Connection refused").
 pub(crate) fn describe_transport_error(e: &reqwest::Error) -> String {
-    let kind = if e.is_connect() {
-        "could not connect"
-    } else if e.is_timeout() {
-        "timed out waiting for the answer"
-    } else if e.is_body() || e.is_decode() {
-        "the connection broke while reading the answer"
-    } else if e.is_builder() {
-        "could not build the request"
-    } else {
-        "the connection failed before a whole answer came"
-    };
-    let place = e
+    let host = e
         .url()
         .and_then(|u| {
             let host = u.host_str()?;
             Some(match u.port() {
-                Some(port) => format!(" to {host}:{port}"),
-                None => format!(" to {host}"),
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_owned(),
             })
         })
-        .unwrap_or_default();
+        .unwrap_or_else(|| "the server".to_owned());
+    let what = if e.is_connect() {
+        format!("could not connect to {host}")
+    } else if e.is_timeout() {
+        format!("no whole answer from {host} in time")
+    } else if e.is_body() || e.is_decode() {
+        format!("the connection to {host} broke while reading the answer")
+    } else if e.is_builder() {
+        "could not build the request".to_owned()
+    } else {
+        format!("the connection to {host} failed before an answer came")
+    };
     let mut root = None;
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
@@ -589,8 +586,8 @@ pub(crate) fn describe_transport_error(e: &reqwest::Error) -> String {
         source = s.source();
     }
     match root {
-        Some(root) if !root.is_empty() => format!("{kind}{place}: {root}"),
-        _ => format!("{kind}{place}"),
+        Some(root) if !root.is_empty() => format!("{what}: {root}"),
+        _ => what,
     }
 }
 
