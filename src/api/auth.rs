@@ -172,11 +172,11 @@ impl TokenSource {
                 Ok((status, rid, retry_after, body)) => {
                     tracing::debug!(
                         target: "defender::api",
-                        method = "POST",
-                        path = %url,
+                        method = %"POST",
+                        url = %url,
                         status,
                         ms,
-                        request_id = rid.as_deref().unwrap_or("-"),
+                        request_id = %rid.as_deref().unwrap_or("-"),
                         attempt,
                         "token request"
                     );
@@ -203,8 +203,8 @@ impl TokenSource {
                     let message = describe_transport_error(&e);
                     tracing::debug!(
                         target: "defender::api",
-                        method = "POST",
-                        path = %url,
+                        method = %"POST",
+                        url = %url,
                         ms,
                         attempt,
                         error = %message,
@@ -224,7 +224,7 @@ impl TokenSource {
             let wait = self.retry.delay(attempt, retry_after);
             tracing::warn!(
                 target: "defender::api",
-                path = %url,
+                url = %url,
                 wait_ms = wait.as_millis() as u64,
                 attempt,
                 error = %error.redact(client_secret.expose()),

@@ -338,7 +338,7 @@ impl Client {
                         path = %call.path,
                         status = status.as_u16(),
                         ms,
-                        request_id = request_id.as_deref().unwrap_or("-"),
+                        request_id = %request_id.as_deref().unwrap_or("-"),
                         attempt,
                         "API request"
                     );
@@ -395,7 +395,7 @@ impl Client {
                         path = %call.path,
                         status = status.map(|s| s.as_u16()),
                         ms,
-                        request_id = request_id.as_deref().unwrap_or("-"),
+                        request_id = %request_id.as_deref().unwrap_or("-"),
                         attempt,
                         error = %message,
                         "API request failed"
