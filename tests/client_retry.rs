@@ -318,3 +318,22 @@ async fn sync_sends_the_targets_or_an_empty_object() {
         .collect();
     assert_eq!(bodies, [json!({}), json!({"targetTenantIds": [TENANT]})]);
 }
+
+#[tokio::test]
+async fn a_bare_202_sync_is_accepted_not_resent() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/mtoapi/assignments/p1/sync"))
+        .respond_with(ResponseTemplate::new(202))
+        .mount(&server)
+        .await;
+    let client = static_client(&server.uri(), policy(3));
+
+    let accepted = client.sync_assignment("p1", None).await.unwrap();
+    assert_eq!(accepted.assignment_id, "p1");
+    assert_eq!(
+        count(&server, "POST", "/mtoapi/assignments/p1/sync").await,
+        1
+    );
+    assert!(!format!("{client:?}").contains(STATIC_TOKEN));
+}

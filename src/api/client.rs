@@ -48,6 +48,16 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
+impl std::fmt::Debug for Client {
+    /// The endpoint and the kind of credentials; never a secret or token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.inner.base)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
 struct Inner {
     http: reqwest::Client,
     base: String,
@@ -97,6 +107,11 @@ impl Attempts {
 
     fn may_retry(&self) -> bool {
         self.made <= self.max_retries
+    }
+
+    /// Takes back the last attempt: the one-off resend after a 401 is not a retry.
+    fn uncount(&mut self) {
+        self.made = self.made.saturating_sub(1);
     }
 }
 
@@ -274,13 +289,24 @@ impl Client {
     ) -> Result<SyncAccepted, ApiError> {
         let operation = format!("starting a sync of distribution profile {id}");
         let body = to_body(&SyncRequest { target_tenant_ids }, &operation)?;
-        self.json(Call {
+        let call = Call {
             method: Method::POST,
             path: format!("{}/sync", assignment_path(id)),
             body: Some(body),
             if_match: None,
             operation,
             repeat: Repeat::Safe,
+        };
+        let mut attempts = Attempts::new(self.inner.retry.max_retries);
+        self.execute(&call, &mut attempts, |status, request_id, body| {
+            // A bare 202 is still an acceptance; re-sending it would start another sync.
+            if status == 202 && body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(SyncAccepted {
+                    assignment_id: id.to_owned(),
+                    sync_units: 0,
+                });
+            }
+            decode(&call.operation, status, request_id, body)
         })
         .await
     }
@@ -362,9 +388,8 @@ impl Client {
                             && inner.tokens.invalidate(&token).await
                         {
                             // The token may have been revoked or expired early: renew it once.
-                            // This extra attempt is not counted against max_retries.
                             renewed_after_401 = true;
-                            attempts.made -= 1;
+                            attempts.uncount();
                             tracing::debug!(target: "defender::api", "401: renewing the token once");
                             continue;
                         }
