@@ -28,33 +28,40 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The wait before retry number `attempt` (1-based): `Retry-After` when the server sent
-    /// one (capped), else exponential backoff with full jitter in [step/2, step].
+    /// The wait before retry number `attempt` (1-based).
+    ///
+    /// With a `Retry-After` from the server: that, capped by `retry_after_cap` (the server knows
+    /// best when it can take more). Without: exponential backoff, `base_delay · 2^(attempt-1)`
+    /// bounded by `max_delay`, with "equal jitter" — a uniformly random point in
+    /// `[step/2, step]` — so that many clients throttled together do not retry in lockstep.
     pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         if let Some(ra) = retry_after {
             return ra.min(self.retry_after_cap);
         }
-        let exp = attempt.saturating_sub(1).min(16);
+        let exp = attempt.saturating_sub(1).min(30);
         let step = self
             .base_delay
             .saturating_mul(1u32 << exp)
             .min(self.max_delay);
         let half = step / 2;
-        let jitter_ms = rand::rng().random_range(0..=half.as_millis().max(1) as u64);
-        half + Duration::from_millis(jitter_ms)
+        half.saturating_add(half.mul_f64(rand::rng().random::<f64>()))
     }
 }
 
-/// Parses `Retry-After` as delta-seconds (the form Graph-style APIs send).
+/// Parses `Retry-After`: delta-seconds (what Graph-style APIs send) or an HTTP-date.
+/// Anything else, negative or absurd, is ignored (the caller falls back to backoff).
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    v.parse::<f64>()
-        .ok()
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
+    if let Ok(secs) = v.parse::<f64>() {
+        // try_from_secs_f64, not from_secs_f64: the latter panics on overflow ("1e300").
+        return Duration::try_from_secs_f64(secs).ok();
+    }
+    let at = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
+    let wait = at - time::OffsetDateTime::now_utc();
+    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -102,5 +109,39 @@ mod tests {
         assert_eq!(parse_retry_after(" 0.5 "), Some(Duration::from_millis(500)));
         assert_eq!(parse_retry_after("soon"), None);
         assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("1e300"), None);
+        assert_eq!(parse_retry_after("NaN"), None);
+        assert_eq!(parse_retry_after("inf"), None);
+        // An HTTP-date in the past means "now".
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
+        let soon = time::OffsetDateTime::now_utc() + time::Duration::seconds(30);
+        let text = soon
+            .format(&time::format_description::well_known::Rfc2822)
+            .unwrap();
+        let d = parse_retry_after(&text).unwrap();
+        assert!(
+            d > Duration::from_secs(25) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn backoff_never_panics_on_extremes() {
+        let p = RetryPolicy {
+            base_delay: Duration::MAX,
+            max_delay: Duration::MAX,
+            ..Default::default()
+        };
+        for attempt in [0, 1, 31, 32, u32::MAX] {
+            let _ = p.delay(attempt, None);
+        }
+        let zero = RetryPolicy {
+            base_delay: Duration::ZERO,
+            ..Default::default()
+        };
+        assert_eq!(zero.delay(3, None), Duration::ZERO);
     }
 }

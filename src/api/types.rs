@@ -1,22 +1,12 @@
 //! Wire types of the multi-tenant distribution API (`../shared/design/api-contract.md`).
 //!
-//! Every response type ignores unknown fields, and every field that the contract does not
-//! promise on every object is optional or defaulted, so a server that adds or omits fields
-//! never breaks decoding.
+//! Every response type ignores unknown fields, defaults missing ones, and reads `null` as the
+//! field's default, so a server that adds, omits or nulls fields never breaks decoding. Enums
+//! are open: a value this client does not know decodes as `Other` instead of failing.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
-/// Decodes an explicit JSON `null` as the type's default (servers send `null` for empty
-/// collections as often as they omit them).
-fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Per-tenant variables: variable name → values.
 pub type Variables = BTreeMap<String, Vec<String>>;
@@ -30,34 +20,34 @@ pub const VAR_DEVICE_GROUPS: &str = "DeviceGroups";
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Assignment {
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub id: String,
     #[serde(rename = "eTag")]
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub e_tag: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub name: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub description: String,
     pub created_on: Option<String>,
     pub created_by: Option<String>,
     pub last_synced_on: Option<String>,
     pub last_synced_by: Option<String>,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub target_tenant_ids: Vec<String>,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub target_tenant_ids_without_relationship: u64,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub templates: Vec<Template>,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub is_variable_per_template: bool,
     /// tenant id → variable → values.
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub variables: BTreeMap<String, Variables>,
     /// tenant id → template id → variable → values.
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub template_variables: BTreeMap<String, BTreeMap<String, Variables>>,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub sync_unit_statuses: Vec<SyncUnitStatus>,
 }
 
@@ -65,19 +55,12 @@ pub struct Assignment {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewAssignment {
-    #[serde(deserialize_with = "nullable")]
     pub name: String,
-    #[serde(deserialize_with = "nullable")]
     pub description: String,
-    #[serde(deserialize_with = "nullable")]
     pub target_tenant_ids: Vec<String>,
-    #[serde(deserialize_with = "nullable")]
     pub templates: Vec<Template>,
-    #[serde(deserialize_with = "nullable")]
     pub is_variable_per_template: bool,
-    #[serde(deserialize_with = "nullable")]
     pub variables: BTreeMap<String, Variables>,
-    #[serde(deserialize_with = "nullable")]
     pub template_variables: BTreeMap<String, BTreeMap<String, Variables>>,
 }
 
@@ -85,11 +68,12 @@ pub struct NewAssignment {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Template {
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub id: String,
     #[serde(rename = "type")]
+    #[serde(deserialize_with = "null_as_default")]
     pub content_type: ContentType,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub name: String,
 }
 
@@ -109,27 +93,30 @@ pub enum ContentType {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SyncUnitStatus {
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub id: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub assignment_id: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub template_id: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub template_name: String,
+    #[serde(deserialize_with = "null_as_default")]
     pub content_type: ContentType,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub source_tenant_id: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub target_tenant_id: String,
     pub target_content_id: Option<String>,
     pub last_synced_on: Option<String>,
     pub last_synced_by: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
     pub sync_status: SyncStatus,
+    #[serde(deserialize_with = "null_as_default")]
     pub error_type: ErrorType,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub expected_variables: Variables,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub synced_variables: Variables,
 }
 
@@ -162,7 +149,7 @@ pub enum ErrorType {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AssignmentList {
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub items: Vec<Assignment>,
 }
 
@@ -178,9 +165,9 @@ pub struct SyncRequest {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SyncAccepted {
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub assignment_id: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub sync_units: u64,
 }
 
@@ -188,9 +175,9 @@ pub struct SyncAccepted {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TenantPicker {
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub tenant_info_list: Vec<ManagedTenant>,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub response_types: BTreeMap<String, String>,
 }
 
@@ -198,15 +185,15 @@ pub struct TenantPicker {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ManagedTenant {
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub tenant_id: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub name: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub selected: bool,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub lost_access: bool,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub tenant_aad_environment: i64,
     pub added_on: Option<String>,
 }
@@ -215,16 +202,16 @@ pub struct ManagedTenant {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ErrorEnvelope {
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub error: ErrorBody,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ErrorBody {
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub code: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub message: String,
 }
 
@@ -232,21 +219,52 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default)]
 pub struct TokenResponse {
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub token_type: String,
-    #[serde(deserialize_with = "nullable")]
+    /// Seconds; some authorities send it as a string (`"3599"`), which is accepted too.
+    #[serde(deserialize_with = "seconds")]
     pub expires_in: u64,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub access_token: String,
+}
+
+/// A field that may be `null` on the wire reads as its default.
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A non-negative number of seconds, as a JSON number or a string of digits; `null` is 0.
+fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    use serde::de::Error;
+    match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::Null => Ok(0),
+        serde_json::Value::Number(n) => n
+            .as_u64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.is_finite() && *f >= 0.0)
+                    .map(|f| f.min(u64::MAX as f64) as u64)
+            })
+            .ok_or_else(|| D::Error::custom("expected a non-negative number of seconds")),
+        serde_json::Value::String(s) => s
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| D::Error::custom("expected a number of seconds")),
+        _ => Err(D::Error::custom("expected a number of seconds")),
+    }
 }
 
 /// The authority's error answer: `{"error":"invalid_client","error_description":"…"}`.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default)]
 pub struct TokenErrorResponse {
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub error: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "null_as_default")]
     pub error_description: String,
 }
 
@@ -278,10 +296,15 @@ macro_rules! open_string_enum {
             }
         }
 
+        /// Never fails on a well-formed value: `null` is the default, a known name its
+        /// variant, and anything else (an unknown name, a number, …) `Other` with its JSON text.
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let s = Option::<String>::deserialize(deserializer)?;
-                Ok(s.map(|s| Self::from_api_str(&s)).unwrap_or_default())
+                Ok(match serde_json::Value::deserialize(deserializer)? {
+                    serde_json::Value::Null => Self::default(),
+                    serde_json::Value::String(s) => Self::from_api_str(&s),
+                    other => Self::Other(other.to_string()),
+                })
             }
         }
     };
@@ -366,23 +389,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nulls_and_unknowns_decode() {
-        let doc: Assignment = serde_json::from_str(
-            r#"{"id":"a","eTag":null,"name":"n","templates":null,"variables":null,"templateVariables":null,
-                "syncUnitStatuses":[{"syncStatus":"Exploded","errorType":null,"expectedVariables":null}],
-                "targetTenantIds":null,"brandNew":{"x":1}}"#,
-        )
-        .unwrap();
-        assert_eq!(doc.id, "a");
-        assert!(doc.e_tag.is_empty() && doc.templates.is_empty() && doc.variables.is_empty());
-        assert_eq!(
-            doc.sync_unit_statuses[0].sync_status,
-            SyncStatus::Other("Exploded".into())
-        );
-        assert_eq!(doc.sync_unit_statuses[0].error_type, ErrorType::None);
-    }
-
-    #[test]
     fn roll_up_follows_the_contract() {
         use SyncStatus::*;
         let r = |v: &[SyncStatus]| OverallStatus::roll_up(v.iter());
@@ -393,5 +399,6 @@ mod tests {
         assert_eq!(r(&[Success, Success]), OverallStatus::Success);
         assert_eq!(r(&[Failed, Failed]), OverallStatus::Failure);
         assert_eq!(r(&[Success, Failed]), OverallStatus::PartiallySuccessful);
+        assert_eq!(r(&[Success, NotSynced]), OverallStatus::PartiallySuccessful);
     }
 }
