@@ -32,16 +32,28 @@ fn provider_debug_log_shows_each_api_request() {
         .lines()
         .filter(|l| l.contains("provider.terraform-provider-defender") && l.contains("API request"))
         .collect();
-    assert!(!requests.is_empty(), "no API request lines in the provider log:\n{text}");
+    assert!(
+        !requests.is_empty(),
+        "no API request lines in the provider log:\n{text}"
+    );
     let get = requests
         .iter()
         .find(|l| l.contains("method=GET") && l.contains("path=/mtoapi/assignments/"))
         .unwrap_or_else(|| panic!("no GET of the profile logged: {requests:#?}"));
-    for field in ["[DEBUG]", "status=200", "ms=", "request_id=", "@module=provider.defender.api"] {
+    for field in [
+        "[DEBUG]",
+        "status=200",
+        "ms=",
+        "request_id=",
+        "@module=provider.defender.api",
+    ] {
         assert!(get.contains(field), "{field} missing in {get}");
     }
     // Terraform parsed our lines as structured hclog (not raw stderr text).
-    assert!(!text.contains("\"@level\""), "raw JSON leaked into the log: the lines were not parsed");
+    assert!(
+        !text.contains("\"@level\""),
+        "raw JSON leaked into the log: the lines were not parsed"
+    );
 }
 
 fn assert_clean(what: &str, text: &str, secrets: &[&str]) {
@@ -49,8 +61,14 @@ fn assert_clean(what: &str, text: &str, secrets: &[&str]) {
         assert!(!text.contains(s), "{what} contains the secret {s:?}");
     }
     let lower = text.to_ascii_lowercase();
-    assert!(!lower.contains("bearer ey") && !lower.contains("\"access_token\":\""), "{what} shows a token");
-    assert!(!text.contains("stack backtrace"), "{what} contains a backtrace");
+    assert!(
+        !lower.contains("bearer ey") && !lower.contains("\"access_token\":\""),
+        "{what} shows a token"
+    );
+    assert!(
+        !text.contains("stack backtrace"),
+        "{what} contains a backtrace"
+    );
 }
 
 #[test]
@@ -63,8 +81,14 @@ fn trace_logs_output_and_state_hold_no_client_secret() {
     ws.set_env("TF_LOG_PATH", log.to_str().unwrap());
     let apply = ws.apply();
     let text = std::fs::read_to_string(&log).unwrap();
-    assert!(text.contains("API request"), "trace log has no provider lines");
-    assert!(text.contains("token request"), "the token request is logged, without its secret");
+    assert!(
+        text.contains("API request"),
+        "trace log has no provider lines"
+    );
+    assert!(
+        text.contains("token request"),
+        "the token request is logged, without its secret"
+    );
     assert_clean("the TF_LOG=trace log", &text, &[CLIENT_SECRET]);
     assert_clean("terraform's output", &apply.all(), &[CLIENT_SECRET]);
     assert_clean("the state", &ws.state_file(), &[CLIENT_SECRET]);
@@ -77,13 +101,18 @@ fn trace_logs_output_and_state_hold_no_static_token() {
     let mut ws = Workspace::new(&emu);
     ws.remove_env("DEFENDER_CLIENT_ID");
     ws.remove_env("DEFENDER_CLIENT_SECRET");
-    ws.config(&format!("provider \"defender\" {{\n  access_token = \"{token}\"\n}}\n{CONFIG}"));
+    ws.config(&format!(
+        "provider \"defender\" {{\n  access_token = \"{token}\"\n}}\n{CONFIG}"
+    ));
     let log = ws.dir.path().join("trace.log");
     ws.set_env("TF_LOG", "trace");
     ws.set_env("TF_LOG_PATH", log.to_str().unwrap());
     let apply = ws.apply();
     let text = std::fs::read_to_string(&log).unwrap();
-    assert!(text.contains("API request"), "trace log has no provider lines");
+    assert!(
+        text.contains("API request"),
+        "trace log has no provider lines"
+    );
     // Terraform itself logs the provider configuration it sends, marked sensitive.
     assert_clean("the TF_LOG=trace log", &text, &[token]);
     assert_clean("terraform's output", &apply.all(), &[token]);

@@ -49,6 +49,10 @@ pub struct Assignment {
     pub template_variables: BTreeMap<String, BTreeMap<String, Variables>>,
     #[serde(deserialize_with = "null_as_default")]
     pub sync_unit_statuses: Vec<SyncUnitStatus>,
+    /// Fields this client does not know. Kept so that a whole-document `PUT` sends them back
+    /// unchanged instead of resetting them.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 /// The body of `POST /mtoapi/assignments`: an assignment without server-owned fields.
@@ -400,5 +404,18 @@ mod tests {
         assert_eq!(r(&[Failed, Failed]), OverallStatus::Failure);
         assert_eq!(r(&[Success, Failed]), OverallStatus::PartiallySuccessful);
         assert_eq!(r(&[Success, NotSynced]), OverallStatus::PartiallySuccessful);
+    }
+
+    #[test]
+    fn unknown_assignment_fields_survive_a_round_trip() {
+        let doc: Assignment = serde_json::from_str(
+            r#"{"id":"a","name":"n","futureSetting":{"x":[1,2]},"owner":"ops"}"#,
+        )
+        .unwrap();
+        assert_eq!(doc.extra["owner"], "ops");
+        let back: serde_json::Value = serde_json::to_value(&doc).unwrap();
+        assert_eq!(back["futureSetting"]["x"][1], 2);
+        assert_eq!(back["owner"], "ops");
+        assert_eq!(back["name"], "n");
     }
 }
