@@ -132,9 +132,16 @@ pub struct Options {
 }
 
 impl Options {
-    /// The defaults, as if started without flags (environment variables ignored).
-    pub fn defaults() -> Self {
-        Self::parse_from(["defender-emulator"])
+    /// Parses flags as the binary does; `args` excludes the program name.
+    pub fn from_args<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Self::try_parse_from(
+            std::iter::once(std::ffi::OsString::from("defender-emulator"))
+                .chain(args.into_iter().map(Into::into)),
+        )
     }
 
     fn fault_config(&self) -> FaultConfig {
