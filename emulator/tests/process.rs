@@ -322,7 +322,7 @@ async fn acknowledged_writes_survive_sigkill() {
         .iter()
         .map(|a| (a["id"].as_str().unwrap().to_owned(), a))
         .collect();
-    let l = ledger.lock().unwrap();
+    let l = std::mem::take(&mut *ledger.lock().unwrap());
     let mut checked = 0;
     for (name, id) in &l.created {
         if l.deleted.contains(id) {
