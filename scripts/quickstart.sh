@@ -34,11 +34,13 @@ provider_installation {
   direct {}
 }
 CFG
-cp -r "$root/examples/quickstart/." "$work/config/" 2>/dev/null || { mkdir -p "$work/config"; cp -r "$root/examples/quickstart/." "$work/config/"; }
+mkdir -p "$work/config"
+cp "$root/examples/quickstart/"*.tf "$work/config/"
 
 export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 export DEFENDER_ENDPOINT="$base_url/apiproxy" DEFENDER_AUTHORITY_HOST="$base_url"
-export DEFENDER_TENANT_ID="${DEFENDER_TENANT_ID:-$(curl -fsS "$base_url/_emulator/world" | python3 -c 'import json,sys; w=json.load(sys.stdin); print(w["homeTenant"]["tenantId"])')}"
+# The emulator's demo home tenant (see emulator/README.md).
+export DEFENDER_TENANT_ID=c0000000-0000-4000-8000-000000000000
 export DEFENDER_CLIENT_ID=demo-client-id DEFENDER_CLIENT_SECRET=demo-client-secret
 
 cd "$work/config"
