@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{form, profile, FABRIKAM, HOME, NORTHWIND, RULE_1};
+use common::{form, http_client, install_crypto, profile, FABRIKAM, HOME, NORTHWIND, RULE_1};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -91,7 +91,7 @@ async fn first_line_is_the_base_url_and_sigterm_stops_it() {
     let port: u16 = rest.parse().unwrap();
     assert!(port > 0);
 
-    let http = reqwest::Client::new();
+    let http = http_client();
     let world: Value = http
         .get(format!("{}/_emulator/world", p.base))
         .send()
@@ -263,10 +263,13 @@ async fn acknowledged_writes_survive_sigkill() {
     let state = dir.path().join("state.json");
     let state_arg = state.to_str().unwrap().to_owned();
     let mut p = spawn(&["--state-file", &state_arg, "--sync-delay-ms", "50"], &[]);
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap();
+    let http = {
+        install_crypto();
+        reqwest::Client::builder()
+    }
+    .timeout(Duration::from_secs(20))
+    .build()
+    .unwrap();
     let t = token(&http, &p.base).await;
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let workers: Vec<_> = (0..8)

@@ -56,7 +56,7 @@ pub async fn start(args: &[&str]) -> Emu {
     let opts = Options::from_args(args.iter().copied()).expect("flags parse");
     let server = Server::start(opts).await.expect("server starts");
     let base = server.base_url();
-    let http = reqwest::Client::new();
+    let http = http_client();
     let mut emu = Emu {
         server,
         base,
@@ -228,4 +228,17 @@ pub fn unit<'a>(a: &'a Value, template: &str, tenant: &str) -> &'a Value {
         .iter()
         .find(|u| u["templateId"] == template && u["targetTenantId"] == tenant)
         .unwrap_or_else(|| panic!("no unit {template} x {tenant} in {a}"))
+}
+
+/// reqwest may be built with `rustls-no-provider` (feature unification with the provider crate
+/// in a workspace build): install ring as the process's crypto provider first.
+#[allow(dead_code)]
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+#[allow(dead_code)]
+pub fn http_client() -> reqwest::Client {
+    install_crypto();
+    reqwest::Client::new()
 }
