@@ -52,23 +52,35 @@ pub(crate) async fn run_syncer(inner: Arc<Inner>, profile: Arc<Profile>) {
 
 /// Longest a sync waits for the profile's writes to settle before it is sent anyway.
 const MAX_SETTLE: Duration = Duration::from_secs(2);
-const SETTLE_POLL: Duration = Duration::from_millis(3);
+/// The callers answered by one batch ask for their sync within a few milliseconds of each
+/// other; a request is sent once none arrived for this long, so they share it.
+const QUIET: Duration = Duration::from_millis(3);
+const POLL: Duration = Duration::from_millis(1);
 
 /// A sync sent while edits of the same profile are queued or being written would be followed
-/// by another one right after: wait (bounded) until the committer is idle, so that one request
-/// covers every change that landed meanwhile. Callers are still answered only by a request sent
-/// after their call began, so nothing is skipped; this only makes cohorts larger.
+/// by another one right after: wait (bounded) until the committer is idle and no more callers
+/// are arriving, so that one request covers every change that landed meanwhile. Callers are
+/// still answered only by a request sent after their call began, so nothing is skipped; this
+/// only makes cohorts larger.
 async fn wait_for_writes_to_settle(profile: &Profile) {
     let started = Instant::now();
+    let mut waiters = usize::MAX;
+    let mut last_change = started;
     loop {
-        let busy = {
+        let (busy, now_waiting) = {
             let st = profile.lock();
-            st.committing || !st.queue.is_empty()
+            (st.committing || !st.queue.is_empty(), st.sync_waiters.len())
         };
-        if !busy || started.elapsed() >= MAX_SETTLE {
+        let now = Instant::now();
+        if now_waiting != waiters {
+            waiters = now_waiting;
+            last_change = now;
+        }
+        let quiet = now.duration_since(last_change) >= QUIET;
+        if (!busy && quiet) || now.duration_since(started) >= MAX_SETTLE {
             return;
         }
-        tokio::time::sleep(SETTLE_POLL).await;
+        tokio::time::sleep(POLL).await;
     }
 }
 

@@ -40,20 +40,32 @@ pub(crate) async fn run_committer(inner: Arc<Inner>, profile: Arc<Profile>) {
 }
 
 /// Terraform runs up to 10 operations at once, but their calls reach the provider spread over
-/// a few milliseconds. Waiting this long for a small batch to fill lets one PUT carry most of
-/// them, at the cost of that much latency per batch.
-const LINGER: Duration = Duration::from_millis(10);
+/// milliseconds (more on a busy machine). A small batch waits while edits keep arriving — until
+/// none came for `QUIET`, the batch is full, or `MAX_LINGER` passed — so one PUT carries most
+/// of them, at the cost of a few milliseconds per batch.
+const QUIET: Duration = Duration::from_millis(25);
+const MAX_LINGER: Duration = Duration::from_millis(150);
 /// A batch this large is sent without lingering.
 const FULL_BATCH: usize = 10;
 
 async fn linger(profile: &Profile) {
-    let deadline = tokio::time::Instant::now() + LINGER;
+    let started = tokio::time::Instant::now();
+    let mut seen = profile.lock().queue.len();
+    let mut last_arrival = started;
     loop {
-        let queued = profile.lock().queue.len();
-        if queued == 0 || queued >= FULL_BATCH || tokio::time::Instant::now() >= deadline {
+        if seen == 0 || seen >= FULL_BATCH {
             return;
         }
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        let now = tokio::time::Instant::now();
+        if now.duration_since(last_arrival) >= QUIET || now.duration_since(started) >= MAX_LINGER {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let queued = profile.lock().queue.len();
+        if queued != seen {
+            seen = queued;
+            last_arrival = tokio::time::Instant::now();
+        }
     }
 }
 
