@@ -407,10 +407,10 @@ impl Provider for DefenderProvider {
              distribution profiles, their content and target tenants, and reads sync status.",
             vec![
                 ("endpoint", string(Optional, "Base URL of the multi-tenant distribution API, up to and including `/apiproxy`. Must be `https://`, except on a loopback address. Environment: `DEFENDER_ENDPOINT`. Default: `https://mto.security.microsoft.com/apiproxy`.")),
-                ("tenant_id", string(Optional, "Home (source) tenant ID, a GUID; used to get tokens. Environment: `DEFENDER_TENANT_ID`.")),
+                ("tenant_id", string(Optional, "Home (source) tenant ID, a GUID; used to get tokens with client credentials. Environment: `DEFENDER_TENANT_ID`.")),
                 ("client_id", string(Optional, "Application (client) ID of the app registration used for client-credentials authentication. Environment: `DEFENDER_CLIENT_ID`.")),
-                ("client_secret", sensitive_string(Optional, "Client secret of the app registration. Sensitive; never logged or stored in state. Environment: `DEFENDER_CLIENT_SECRET`.")),
-                ("access_token", sensitive_string(Optional, "A bearer token obtained elsewhere, used instead of tenant_id + client_id + client_secret. Sensitive. Environment: `DEFENDER_ACCESS_TOKEN`.")),
+                ("client_secret", sensitive_string(Optional, "Client secret of the app registration. Never logged or stored in state. Environment: `DEFENDER_CLIENT_SECRET`.")),
+                ("access_token", sensitive_string(Optional, "A bearer token obtained elsewhere, used instead of `tenant_id`, `client_id` and `client_secret`; the provider never renews it. Never logged or stored in state. Environment: `DEFENDER_ACCESS_TOKEN`.")),
                 ("authority_host", string(Optional, "OAuth2 authority that issues tokens (`{authority_host}/{tenant_id}/oauth2/v2.0/token`). Must be `https://`, except on a loopback address. Environment: `DEFENDER_AUTHORITY_HOST`. Default: `https://login.microsoftonline.com`.")),
                 ("scope", string(Optional, "OAuth2 scope requested with client credentials. Environment: `DEFENDER_SCOPE`. Default: `https://api.security.microsoft.com/.default`.")),
                 ("auto_sync", bool(Optional, "Start a sync of a profile after a change to its content or targets lands; syncs requested by many resources of one profile coalesce. With `false`, nothing syncs by itself: change a profile's `sync_trigger` to sync. Environment: `DEFENDER_AUTO_SYNC`. Default: `true`.")),

@@ -59,7 +59,7 @@ pub fn resource_schema() -> Schema {
             ("id", string(Computed, "The profile (assignment) ID. Stable for the profile's life.")),
             ("name", string(Required, "Display name, 1–256 characters, unique among the profiles of the home tenant. Changing it renames the profile in place.")),
             ("description", string(Optional, "Free text, at most 1,024 characters. Changing it updates the profile in place.")),
-            ("sync_trigger", string(Optional, "Any value. When it changes, apply starts a sync of the whole profile: re-sync on demand, or the way to sync when the provider's `auto_sync` is `false`. The value itself is not sent to the API.")),
+            ("sync_trigger", string(Optional, "Any value. When it is set to a new value (including at create), apply starts a sync of the whole profile: re-sync on demand, or the way to sync when the provider's `auto_sync` is `false`. Removing it does not sync. The value itself is not sent to the API.")),
             ("created_on", string(Computed, "When the profile was created (RFC 3339).")),
             ("created_by", string(Computed, "Who created the profile.")),
             ("last_synced_on", string(Computed, "When the profile was last synced (RFC 3339), empty if never.")),

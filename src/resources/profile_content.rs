@@ -73,7 +73,7 @@ pub fn resource_schema() -> Schema {
          Sentinel item of the home tenant, copied to every target tenant of the profile at the next sync. \
          Removing it removes its copies from the targets at the next sync.",
         vec![
-            ("id", string(Computed, "`<profile_id>/<content_id>`.")),
+            ("id", string(Computed, "The resource ID, `<profile_id>/<content_id>`; also the import ID.")),
             ("profile_id", string(Required, "ID of the distribution profile. Changing it forces a new resource.")),
             ("content_id", string(Required, "ID of the content in the home (source) tenant. Changing it forces a new resource.")),
             ("content_type", string(Required, "One of `custom_detection_rule`, `endpoint_security_policy`, `analytics_rule`, `automation_rule`, `workbook`. Changing it forces a new resource.")),

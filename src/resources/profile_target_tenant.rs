@@ -54,7 +54,7 @@ pub fn resource_schema() -> Schema {
          policies) and Defender device groups (for custom detection rules) that exist in that tenant. Scope changes \
          update in place. Removing the target removes the profile's copies from that tenant at the next sync.",
         vec![
-            ("id", string(Computed, "`<profile_id>/<tenant_id>`.")),
+            ("id", string(Computed, "The resource ID, `<profile_id>/<tenant_id>`; also the import ID.")),
             ("profile_id", string(Required, "ID of the distribution profile. Changing it forces a new resource.")),
             ("tenant_id", string(Required, "The target tenant's ID, a GUID (see the `defender_tenants` data source). Changing it forces a new resource.")),
             ("entra_group_ids", string_set(Optional, "Object IDs (GUIDs) of Entra groups in the target tenant that endpoint security policies are assigned to. API variable `EntraGroups`.")),
