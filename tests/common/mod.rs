@@ -59,6 +59,7 @@ impl Emulator {
         let mut child = Command::new(emulator_bin())
             .args(args)
             .args(extra_args)
+            .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -197,6 +198,17 @@ impl Emulator {
             &format!("/mtoapi/assignments/{id}"),
             Some(&doc),
             &[("If-Match", &etag)],
+        );
+        assert_eq!(status, 200, "{v}");
+    }
+
+    /// Turns every fault off (the test's own API calls would be faulted too).
+    pub fn clear_faults(&self) {
+        let (status, v) = self.http(
+            "POST",
+            "/_emulator/faults",
+            Some(&serde_json::json!({})),
+            &[],
         );
         assert_eq!(status, 200, "{v}");
     }
