@@ -6,7 +6,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 echo "==> building the provider and the emulator"
-cargo build --workspace --release --locked
+cargo build --workspace --locked
 
 work="$(mktemp -d)"
 emulator_pid=""
@@ -18,7 +18,7 @@ trap cleanup EXIT
 
 echo "==> starting the emulator"
 mkfifo "$work/emulator.out"
-"$root/target/release/defender-emulator" --listen 127.0.0.1:0 >"$work/emulator.out" 2>"$work/emulator.log" &
+"$root/target/debug/defender-emulator" --listen 127.0.0.1:0 >"$work/emulator.out" 2>"$work/emulator.log" &
 emulator_pid=$!
 exec 3<"$work/emulator.out"
 read -r base_url <&3
@@ -29,7 +29,7 @@ echo "    emulator at $base_url"
 cat >"$work/cli.tfrc" <<CFG
 provider_installation {
   dev_overrides {
-    "registry.terraform.io/defender/defender" = "$root/target/release"
+    "registry.terraform.io/defender/defender" = "$root/target/debug"
   }
   direct {}
 }

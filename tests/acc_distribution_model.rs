@@ -469,3 +469,38 @@ resource "defender_profile_target_tenant" "t" {{
     );
     assert!(plan_gets <= 45, "{plan_gets} GETs for a no-change plan");
 }
+
+#[test]
+fn destroying_what_is_already_gone_succeeds() {
+    let emu = Emulator::start(&[]);
+    let ws = Workspace::new(&emu);
+    ws.config(&format!(
+        r#"
+resource "defender_distribution_profile" "p" {{ name = "gone" }}
+resource "defender_profile_content" "c" {{
+  profile_id   = defender_distribution_profile.p.id
+  content_id   = "{RULE_LSASS}"
+  content_type = "custom_detection_rule"
+}}
+resource "defender_profile_target_tenant" "t" {{
+  profile_id = defender_distribution_profile.p.id
+  tenant_id  = "{TAILSPIN}"
+}}
+"#
+    ));
+    ws.apply();
+    let id = emu.assignments()[0]["id"].as_str().unwrap().to_owned();
+    let (status, _) = emu.api("DELETE", &format!("/mtoapi/assignments/{id}"), None, &[]);
+    assert_eq!(status, 204);
+    // Without a refresh, destroy deletes the profile, its item and its target, all already gone.
+    let r = ws.tf(&[
+        "destroy",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        "-refresh=false",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("3 destroyed"), "{}", r.stdout);
+    assert!(ws.state_list().is_empty());
+}
