@@ -504,3 +504,77 @@ resource "defender_profile_target_tenant" "t" {{
     assert!(r.stdout.contains("3 destroyed"), "{}", r.stdout);
     assert!(ws.state_list().is_empty());
 }
+
+#[test]
+fn import_errors_say_what_to_pass() {
+    let emu = Emulator::start(&[]);
+    let ws = Workspace::new(&emu);
+    let cfg = format!(
+        r#"
+resource "defender_distribution_profile" "p" {{ name = "imports" }}
+resource "defender_profile_content" "c" {{
+  profile_id   = defender_distribution_profile.p.id
+  content_id   = "{RULE_LSASS}"
+  content_type = "custom_detection_rule"
+}}
+resource "defender_profile_target_tenant" "t" {{
+  profile_id = defender_distribution_profile.p.id
+  tenant_id  = "{TAILSPIN}"
+}}
+"#
+    );
+    ws.config(&cfg);
+    ws.apply();
+    let id = emu.assignments()[0]["id"].as_str().unwrap().to_owned();
+    for addr in [
+        "defender_profile_content.c",
+        "defender_profile_target_tenant.t",
+    ] {
+        let r = ws.tf(&["state", "rm", addr]);
+        assert_eq!(r.code, 0, "{}", r.all());
+    }
+    let flat = |r: &common::Run| r.all().split_whitespace().collect::<Vec<_>>().join(" ");
+    let cases = [
+        (
+            "defender_profile_content.c",
+            "no-slash".to_owned(),
+            "Import defender_profile_content with <profile_id>/<content_id>",
+        ),
+        (
+            "defender_profile_content.c",
+            format!("{id}/9999"),
+            "Cannot import: content 9999 is not in distribution profile",
+        ),
+        (
+            "defender_profile_target_tenant.t",
+            format!("{id}/{NORTHWIND}"),
+            "Cannot import: tenant",
+        ),
+        (
+            "defender_profile_target_tenant.t",
+            format!("missing-profile/{TAILSPIN}"),
+            "HTTP 404",
+        ),
+    ];
+    for (addr, import_id, want) in cases {
+        let r = ws.tf(&["import", "-input=false", "-no-color", addr, &import_id]);
+        assert_ne!(r.code, 0, "import {addr} {import_id} should fail");
+        assert!(
+            flat(&r).contains(want),
+            "import {addr} {import_id}: want {want:?} in\n{}",
+            r.all()
+        );
+    }
+    // The right IDs import, and then nothing is left to change.
+    for (addr, import_id) in [
+        ("defender_profile_content.c", format!("{id}/{RULE_LSASS}")),
+        (
+            "defender_profile_target_tenant.t",
+            format!("{id}/{TAILSPIN}"),
+        ),
+    ] {
+        let r = ws.tf(&["import", "-input=false", "-no-color", addr, &import_id]);
+        assert_eq!(r.code, 0, "{}", r.all());
+    }
+    ws.assert_plan_empty();
+}

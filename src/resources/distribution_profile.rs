@@ -11,6 +11,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 use crate::api::types::{Assignment, NewAssignment};
 use crate::diag;
 use crate::provider::Shared;
+use crate::resources::text;
 use crate::schema::{schema, string, Computed, Optional, Required};
 use crate::store::{Edit, EditRejected};
 use crate::validate::char_len;
@@ -175,14 +176,10 @@ impl Resource for DistributionProfile {
         _meta: ValueEmpty,
     ) -> Option<(State, ValueEmpty)> {
         let data = self.shared.get(diags)?;
-        let name = planned.name.as_ref_option().cloned().unwrap_or_default();
+        let name = text(&planned.name);
         let new = NewAssignment {
             name: name.clone(),
-            description: planned
-                .description
-                .as_ref_option()
-                .cloned()
-                .unwrap_or_default(),
+            description: text(&planned.description),
             ..NewAssignment::default()
         };
         let doc = match data.client.create_assignment(&new).await {
@@ -241,7 +238,7 @@ impl Resource for DistributionProfile {
         _meta: ValueEmpty,
     ) -> Option<(State, ValueEmpty)> {
         let data = self.shared.get(diags)?;
-        let id = state.id.as_ref_option().cloned().unwrap_or_default();
+        let id = text(&state.id);
         match data.store.read(&id).await {
             Ok(doc) => Some((to_state(&doc, &state), ValueEmpty::default())),
             Err(e) if e.is_not_found() => {
@@ -273,13 +270,9 @@ impl Resource for DistributionProfile {
         _meta: ValueEmpty,
     ) -> Option<(State, ValueEmpty)> {
         let data = self.shared.get(diags)?;
-        let id = prior.id.as_ref_option().cloned().unwrap_or_default();
-        let name = planned.name.as_ref_option().cloned().unwrap_or_default();
-        let description = planned
-            .description
-            .as_ref_option()
-            .cloned()
-            .unwrap_or_default();
+        let id = text(&prior.id);
+        let name = text(&planned.name);
+        let description = text(&planned.description);
         let mut doc = None;
         if planned.name != prior.name || planned.description != prior.description {
             let (n, d) = (name.clone(), description.clone());
@@ -341,7 +334,7 @@ impl Resource for DistributionProfile {
         _meta: ValueEmpty,
     ) -> Option<()> {
         let data = self.shared.get(diags)?;
-        let id = prior.id.as_ref_option().cloned().unwrap_or_default();
+        let id = text(&prior.id);
         match data.client.delete_assignment(&id).await {
             Ok(()) => {}
             Err(e) if e.is_not_found() => {

@@ -41,6 +41,106 @@ pub fn split_child_id(id: &str) -> Option<(String, String)> {
     Some((p.to_owned(), c.to_owned()))
 }
 
+/// The value of a known string attribute, or "" when it is null or unknown.
+pub fn text(v: &tf_provider::value::Value<String>) -> String {
+    v.as_ref_option().cloned().unwrap_or_default()
+}
+
+/// One child (content item or target tenant) of a profile, as `read` needs it.
+pub struct Child<'a> {
+    pub profile_id: &'a str,
+    /// e.g. "Content 1001" or "Tenant c0…01": starts the messages about it.
+    pub label: String,
+    /// e.g. "is no longer in" / "is no longer a target of".
+    pub gone: &'a str,
+}
+
+/// Refresh of a child: its state when present; a warning and `None` (removed from the state,
+/// so the next plan creates it again) when it or its profile is gone; an error keeping `prior`
+/// when the profile cannot be read.
+pub async fn read_child<S>(
+    data: &crate::provider::ProviderData,
+    diags: &mut tf_provider::Diagnostics,
+    child: Child<'_>,
+    prior: S,
+    find: impl Fn(&crate::api::types::Assignment) -> Option<S>,
+) -> Option<S> {
+    let Child {
+        profile_id,
+        label,
+        gone,
+    } = child;
+    match data.store.read(profile_id).await {
+        Ok(doc) => {
+            let found = find(&doc);
+            if found.is_none() {
+                crate::diag::warning(
+                    diags,
+                    format!("{label} {gone} distribution profile {profile_id}"),
+                    "It was removed outside Terraform and has been removed from the state; the next plan adds it again.",
+                );
+            }
+            found
+        }
+        Err(e) if e.is_not_found() => {
+            crate::diag::warning(
+                diags,
+                format!("Distribution profile {profile_id} no longer exists"),
+                format!("{label} went with it and has been removed from the state."),
+            );
+            None
+        }
+        Err(e) => {
+            crate::diag::api_error(
+                diags,
+                format!("Could not read distribution profile {profile_id}"),
+                &e,
+            );
+            Some(prior)
+        }
+    }
+}
+
+/// Import of a child by `<profile_id>/<child_id>`: `find` builds its state from the profile.
+pub async fn import_child<S>(
+    data: &crate::provider::ProviderData,
+    diags: &mut tf_provider::Diagnostics,
+    resource_type: &str,
+    id: &str,
+    what: &str,
+    find: impl Fn(&crate::api::types::Assignment, &str, &str) -> Option<S>,
+) -> Option<S> {
+    let Some((profile_id, child_id)) = split_child_id(id) else {
+        crate::diag::error(
+            diags,
+            format!("Invalid import ID {id:?}"),
+            format!("Import {resource_type} with <profile_id>/<{what}_id>."),
+        );
+        return None;
+    };
+    match data.store.read(&profile_id).await {
+        Ok(doc) => {
+            let found = find(&doc, &profile_id, &child_id);
+            if found.is_none() {
+                crate::diag::error(
+                    diags,
+                    format!("Cannot import: {what} {child_id} is not in distribution profile {profile_id}"),
+                    format!("Check both IDs of {id:?}: <profile_id>/<{what}_id>."),
+                );
+            }
+            found
+        }
+        Err(e) => {
+            crate::diag::api_error(
+                diags,
+                format!("Could not import {what} {child_id} of distribution profile {profile_id}"),
+                &e,
+            );
+            None
+        }
+    }
+}
+
 /// After a change to a profile's content or targets: start a coalesced sync if `auto_sync` is on.
 pub async fn auto_sync(
     data: &crate::provider::ProviderData,

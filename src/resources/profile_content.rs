@@ -9,7 +9,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 use crate::api::types::{Assignment, ContentType, Template};
 use crate::diag;
 use crate::provider::Shared;
-use crate::resources::{auto_sync, split_child_id};
+use crate::resources::{auto_sync, import_child, read_child, text, Child};
 use crate::schema::{schema, string, Computed, OptionalComputed, Required};
 use crate::store::{Edit, EditError, EditRejected};
 
@@ -204,21 +204,9 @@ impl Resource for ProfileContent {
         _meta: ValueEmpty,
     ) -> Option<(State, ValueEmpty)> {
         let data = self.shared.get(diags)?;
-        let profile_id = planned
-            .profile_id
-            .as_ref_option()
-            .cloned()
-            .unwrap_or_default();
-        let content_id = planned
-            .content_id
-            .as_ref_option()
-            .cloned()
-            .unwrap_or_default();
-        let tf_type = planned
-            .content_type
-            .as_ref_option()
-            .cloned()
-            .unwrap_or_default();
+        let profile_id = text(&planned.profile_id);
+        let content_id = text(&planned.content_id);
+        let tf_type = text(&planned.content_type);
         let Some(content_type) = content_type_from_tf(&tf_type) else {
             check(diags, &planned);
             return None;
@@ -226,7 +214,7 @@ impl Resource for ProfileContent {
         let template = Template {
             id: content_id.clone(),
             content_type,
-            name: config.name.as_ref_option().cloned().unwrap_or_default(),
+            name: text(&config.name),
         };
         let pid = profile_id.clone();
         let edit = Edit::new(
@@ -281,47 +269,17 @@ impl Resource for ProfileContent {
         _meta: ValueEmpty,
     ) -> Option<(State, ValueEmpty)> {
         let data = self.shared.get(diags)?;
-        let profile_id = state
-            .profile_id
-            .as_ref_option()
-            .cloned()
-            .unwrap_or_default();
-        let content_id = state
-            .content_id
-            .as_ref_option()
-            .cloned()
-            .unwrap_or_default();
-        match data.store.read(&profile_id).await {
-            Ok(doc) => match to_state(&doc, &profile_id, &content_id) {
-                Some(s) => Some((s, ValueEmpty::default())),
-                None => {
-                    diag::warning(
-                        diags,
-                        format!("Content {content_id} is no longer in distribution profile {profile_id}"),
-                        "It was removed outside Terraform and has been removed from the state; the next plan adds it again.",
-                    );
-                    None
-                }
-            },
-            Err(e) if e.is_not_found() => {
-                diag::warning(
-                    diags,
-                    format!("Distribution profile {profile_id} no longer exists"),
-                    format!(
-                        "Content {content_id} went with it and has been removed from the state."
-                    ),
-                );
-                None
-            }
-            Err(e) => {
-                diag::api_error(
-                    diags,
-                    format!("Could not read distribution profile {profile_id}"),
-                    &e,
-                );
-                Some((state, ValueEmpty::default()))
-            }
-        }
+        let (profile_id, content_id) = (text(&state.profile_id), text(&state.content_id));
+        let child = Child {
+            profile_id: &profile_id,
+            label: format!("Content {content_id}"),
+            gone: "is no longer in",
+        };
+        read_child(&data, diags, child, state, |doc| {
+            to_state(doc, &profile_id, &content_id)
+        })
+        .await
+        .map(|s| (s, ValueEmpty::default()))
     }
 
     async fn update<'a>(
@@ -334,17 +292,9 @@ impl Resource for ProfileContent {
         _meta: ValueEmpty,
     ) -> Option<(State, ValueEmpty)> {
         let data = self.shared.get(diags)?;
-        let profile_id = prior
-            .profile_id
-            .as_ref_option()
-            .cloned()
-            .unwrap_or_default();
-        let content_id = prior
-            .content_id
-            .as_ref_option()
-            .cloned()
-            .unwrap_or_default();
-        let name = planned.name.as_ref_option().cloned().unwrap_or_default();
+        let profile_id = text(&prior.profile_id);
+        let content_id = text(&prior.content_id);
+        let name = text(&planned.name);
         let (cid, pid) = (content_id.clone(), profile_id.clone());
         let edit = Edit::new(
             format!("rename content {content_id} in {profile_id}"),
@@ -381,16 +331,8 @@ impl Resource for ProfileContent {
         _meta: ValueEmpty,
     ) -> Option<()> {
         let data = self.shared.get(diags)?;
-        let profile_id = prior
-            .profile_id
-            .as_ref_option()
-            .cloned()
-            .unwrap_or_default();
-        let content_id = prior
-            .content_id
-            .as_ref_option()
-            .cloned()
-            .unwrap_or_default();
+        let profile_id = text(&prior.profile_id);
+        let content_id = text(&prior.content_id);
         let cid = content_id.clone();
         let edit = Edit::new(
             format!("remove content {content_id} from {profile_id}"),
@@ -417,31 +359,16 @@ impl Resource for ProfileContent {
 
     async fn import<'a>(&self, diags: &mut Diagnostics, id: String) -> Option<(State, ValueEmpty)> {
         let data = self.shared.get(diags)?;
-        let Some((profile_id, content_id)) = split_child_id(&id) else {
-            diag::error(
-                diags,
-                format!("Invalid import ID {id:?}"),
-                "Import defender_profile_content with <profile_id>/<content_id>.",
-            );
-            return None;
-        };
-        match data.store.read(&profile_id).await {
-            Ok(doc) => match to_state(&doc, &profile_id, &content_id) {
-                Some(s) => Some((s, ValueEmpty::default())),
-                None => {
-                    diag::error(
-                        diags,
-                        format!("Cannot import: content {content_id} is not in distribution profile {profile_id}"),
-                        "Check the content ID; it is the ID of the item in the home tenant.",
-                    );
-                    None
-                }
-            },
-            Err(e) => {
-                diag::api_error(diags, format!("Could not import content {content_id} of distribution profile {profile_id}"), &e);
-                None
-            }
-        }
+        import_child(
+            &data,
+            diags,
+            "defender_profile_content",
+            &id,
+            "content",
+            to_state,
+        )
+        .await
+        .map(|s| (s, ValueEmpty::default()))
     }
 }
 

@@ -12,7 +12,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 use crate::api::types::{Assignment, Variables, VAR_DEVICE_GROUPS, VAR_ENTRA_GROUPS};
 use crate::diag;
 use crate::provider::Shared;
-use crate::resources::{auto_sync, split_child_id};
+use crate::resources::{auto_sync, import_child, read_child, text, Child};
 use crate::schema::{attr, schema, string, string_set, Computed, Optional, Required};
 use crate::store::{Edit, EditError, EditRejected};
 use crate::validate::is_guid;
@@ -222,16 +222,8 @@ impl Resource for ProfileTargetTenant {
         _meta: ValueEmpty,
     ) -> Option<(State, ValueEmpty)> {
         let data = self.shared.get(diags)?;
-        let profile_id = planned
-            .profile_id
-            .as_ref_option()
-            .cloned()
-            .unwrap_or_default();
-        let tenant_id = planned
-            .tenant_id
-            .as_ref_option()
-            .cloned()
-            .unwrap_or_default();
+        let profile_id = text(&planned.profile_id);
+        let tenant_id = text(&planned.tenant_id);
         let vars = to_api_variables(&planned);
         let (tid, pid) = (tenant_id.clone(), profile_id.clone());
         let edit = Edit::new(
@@ -283,41 +275,16 @@ impl Resource for ProfileTargetTenant {
         _meta: ValueEmpty,
     ) -> Option<(State, ValueEmpty)> {
         let data = self.shared.get(diags)?;
-        let profile_id = state
-            .profile_id
-            .as_ref_option()
-            .cloned()
-            .unwrap_or_default();
-        let tenant_id = state.tenant_id.as_ref_option().cloned().unwrap_or_default();
-        match data.store.read(&profile_id).await {
-            Ok(doc) => match to_state(&doc, &state) {
-                Some(s) => Some((s, ValueEmpty::default())),
-                None => {
-                    diag::warning(
-                        diags,
-                        format!("Tenant {tenant_id} is no longer a target of distribution profile {profile_id}"),
-                        "It was removed outside Terraform and has been removed from the state; the next plan adds it again.",
-                    );
-                    None
-                }
-            },
-            Err(e) if e.is_not_found() => {
-                diag::warning(
-                    diags,
-                    format!("Distribution profile {profile_id} no longer exists"),
-                    format!("Target tenant {tenant_id} went with it and has been removed from the state."),
-                );
-                None
-            }
-            Err(e) => {
-                diag::api_error(
-                    diags,
-                    format!("Could not read distribution profile {profile_id}"),
-                    &e,
-                );
-                Some((state, ValueEmpty::default()))
-            }
-        }
+        let (profile_id, tenant_id) = (text(&state.profile_id), text(&state.tenant_id));
+        let child = Child {
+            profile_id: &profile_id,
+            label: format!("Tenant {tenant_id}"),
+            gone: "is no longer a target of",
+        };
+        let prior = state.clone();
+        read_child(&data, diags, child, prior, |doc| to_state(doc, &state))
+            .await
+            .map(|s| (s, ValueEmpty::default()))
     }
 
     async fn update<'a>(
@@ -330,12 +297,8 @@ impl Resource for ProfileTargetTenant {
         _meta: ValueEmpty,
     ) -> Option<(State, ValueEmpty)> {
         let data = self.shared.get(diags)?;
-        let profile_id = prior
-            .profile_id
-            .as_ref_option()
-            .cloned()
-            .unwrap_or_default();
-        let tenant_id = prior.tenant_id.as_ref_option().cloned().unwrap_or_default();
+        let profile_id = text(&prior.profile_id);
+        let tenant_id = text(&prior.tenant_id);
         let vars = to_api_variables(&planned);
         let tid = tenant_id.clone();
         let edit = Edit::new(
@@ -378,12 +341,8 @@ impl Resource for ProfileTargetTenant {
         _meta: ValueEmpty,
     ) -> Option<()> {
         let data = self.shared.get(diags)?;
-        let profile_id = prior
-            .profile_id
-            .as_ref_option()
-            .cloned()
-            .unwrap_or_default();
-        let tenant_id = prior.tenant_id.as_ref_option().cloned().unwrap_or_default();
+        let profile_id = text(&prior.profile_id);
+        let tenant_id = text(&prior.tenant_id);
         let tid = tenant_id.clone();
         let edit = Edit::new(
             format!("remove target {tenant_id} from {profile_id}"),
@@ -412,38 +371,24 @@ impl Resource for ProfileTargetTenant {
 
     async fn import<'a>(&self, diags: &mut Diagnostics, id: String) -> Option<(State, ValueEmpty)> {
         let data = self.shared.get(diags)?;
-        let Some((profile_id, tenant_id)) = split_child_id(&id) else {
-            diag::error(
-                diags,
-                format!("Invalid import ID {id:?}"),
-                "Import defender_profile_target_tenant with <profile_id>/<tenant_id>.",
-            );
-            return None;
+        let find = |doc: &Assignment, profile_id: &str, tenant_id: &str| {
+            let skeleton = State {
+                profile_id: Value::Value(profile_id.to_owned()),
+                tenant_id: Value::Value(tenant_id.to_owned()),
+                ..State::default()
+            };
+            to_state(doc, &skeleton)
         };
-        let skeleton = State {
-            profile_id: Value::Value(profile_id.clone()),
-            tenant_id: Value::Value(tenant_id.clone()),
-            ..State::default()
-        };
-        match data.store.read(&profile_id).await {
-            Ok(doc) => match to_state(&doc, &skeleton) {
-                Some(s) => Some((s, ValueEmpty::default())),
-                None => {
-                    diag::error(diags, format!("Cannot import: tenant {tenant_id} is not a target of distribution profile {profile_id}"), "Check the tenant ID and the profile ID.");
-                    None
-                }
-            },
-            Err(e) => {
-                diag::api_error(
-                    diags,
-                    format!(
-                        "Could not import target {tenant_id} of distribution profile {profile_id}"
-                    ),
-                    &e,
-                );
-                None
-            }
-        }
+        import_child(
+            &data,
+            diags,
+            "defender_profile_target_tenant",
+            &id,
+            "tenant",
+            find,
+        )
+        .await
+        .map(|s| (s, ValueEmpty::default()))
     }
 }
 
@@ -543,12 +488,8 @@ fn to_set(values: Option<&Vec<String>>, prior: &StringSet, fold_case: bool) -> S
 }
 
 fn to_state(doc: &Assignment, prior: &State) -> Option<State> {
-    let profile_id = prior
-        .profile_id
-        .as_ref_option()
-        .cloned()
-        .unwrap_or_default();
-    let wanted = prior.tenant_id.as_ref_option().cloned().unwrap_or_default();
+    let profile_id = text(&prior.profile_id);
+    let wanted = text(&prior.tenant_id);
     let key = find_tenant(doc, &wanted)?;
     let empty = Variables::new();
     let vars = doc.variables.get(&key).unwrap_or(&empty);
