@@ -333,6 +333,38 @@ def run_cell(kind: str, n: int, run: int, latency: int, emu: Emulator, root: Pat
     return result
 
 
+def rpc_probe(n: int, emu: Emulator, root: Path, plugin_dir: Path, cli_config: Path, timeout: float) -> dict:
+    """The per-call cost of the plugin protocol, without parallelism to hide it: after an apply,
+    `terraform plan -parallelism=1` of both graphs, three times each. Terraform makes about three
+    provider calls per resource in a plan (UpgradeResourceState, ReadResource,
+    PlanResourceChange), one after the other at parallelism 1; terraform_data makes none (it
+    lives inside Terraform)."""
+    out: dict = {"n": n}
+    for kind in ("baseline", "defender"):
+        ws = Workspace(root, kind, plugin_dir, emu, cli_config)
+        config = defender_config if kind == "defender" else baseline_config
+        ws.write(config(n, f"bench-probe-{n}", False))
+        code, text, _, _ = ws.terraform(["apply", "-auto-approve", "-input=false", "-no-color"], timeout)
+        if code != 0:
+            raise RuntimeError(f"probe apply failed\n{text[-4000:]}")
+        walls = []
+        for _ in range(3):
+            emu.reset_stats()
+            code, text, wall, _ = ws.terraform(
+                ["plan", "-parallelism=1", "-detailed-exitcode", "-input=false", "-no-color"], timeout)
+            if code != 0:
+                raise RuntimeError(f"probe plan not empty (exit {code})\n{text[-4000:]}")
+            walls.append(wall)
+        out[kind] = walls
+        ws.take_provider_log()
+        code, text, _, _ = ws.terraform(["destroy", "-auto-approve", "-input=false", "-no-color"], timeout)
+        if code != 0:
+            raise RuntimeError(f"probe destroy failed\n{text[-4000:]}")
+        shutil.rmtree(ws.dir, ignore_errors=True)
+        log(f"  rpc probe N={n} {kind}: plan -parallelism=1 " + ", ".join(f"{w:.2f}" for w in walls) + " s")
+    return out
+
+
 # --------------------------------------------------------------------------- machine and micro
 
 
@@ -437,6 +469,7 @@ def aggregate(results: list[dict]) -> dict:
             "tf_cpu_s": med([p["tf_cpu_s"] for p in ps]),
             "emulator_cpu_s": med([p["emulator_cpu_s"] for p in ps]),
             "provider_cpu_s": med([p["provider_cpu_s"] for p in ps]),
+            "terraform_cpu_s": med([p["tf_cpu_s"] - p["provider_cpu_s"] for p in ps]),
             "provider_peak_mb": max(p["provider_peak_rss_kb"] for p in ps) / 1024,
             "provider_starts": max(p["provider_starts"] for p in ps),
             "requests": med([p["requests"] for p in ps]),
@@ -450,7 +483,7 @@ def fmt_n(x: float) -> str:
 
 
 def report(results: list[dict], opts: argparse.Namespace, mach: dict, micro_md: str | None,
-           started: dt.datetime, finished: dt.datetime) -> str:
+           probe: dict | None, started: dt.datetime, finished: dt.datetime) -> str:
     agg = aggregate(results)
     sizes = sorted({r["n"] for r in results})
     lats = sorted({r["latency_ms"] for r in results})
@@ -480,14 +513,16 @@ def report(results: list[dict], opts: argparse.Namespace, mach: dict, micro_md: 
         f"`terraform_data` baseline of the same shape in the same run. Requests are the emulator's counters "
         f"(reset before each phase; medians). *Provider peak* is the largest max-RSS of any provider process "
         f"Terraform started during the phase (max over runs); *prov. CPU* and *emu. CPU* are CPU seconds of the "
-        f"provider processes and of the emulator during the phase.")
+        f"provider processes and of the emulator during the phase; *terraform CPU* is the CPU time of the "
+        f"`terraform` process (and the memory-recording wrapper) without the provider's, for the defender "
+        f"graph and for the terraform_data graph.")
     out.append("")
     for lat in lats:
         out.append(f"### {lat} ms added latency per request")
         out.append("")
         present = [r for r in ROUTE_ORDER]
         head = ["N", "phase", "defender s", "terraform_data s", "×"] + [ROUTE_SHORT[r] for r in present] + [
-            "all req.", "provider peak MB", "prov. CPU s", "emu. CPU s", "runs (defender s)"]
+            "all req.", "provider peak MB", "prov. CPU s", "emu. CPU s", "terraform CPU s (defender / t_d)", "runs (defender s)"]
         out.append("| " + " | ".join(head) + " |")
         out.append("|" + "---|" * len(head))
         for n in sizes:
@@ -500,7 +535,8 @@ def report(results: list[dict], opts: argparse.Namespace, mach: dict, micro_md: 
                 row = [str(n), PHASE_TITLES[phase], f"{d['wall_s']:.2f}", f"{b['wall_s']:.2f}", f"{ratio:.1f}"]
                 row += [fmt_n(d["routes"].get(r, 0)) for r in present]
                 row += [fmt_n(d["requests"]), f"{d['provider_peak_mb']:.1f}", f"{d['provider_cpu_s']:.2f}",
-                        f"{d['emulator_cpu_s']:.2f}", ", ".join(f"{x:.2f}" for x in d["wall_all"])]
+                        f"{d['emulator_cpu_s']:.2f}", f"{d['terraform_cpu_s']:.2f} / {b['terraform_cpu_s']:.2f}",
+                        ", ".join(f"{x:.2f}" for x in d["wall_all"])]
                 out.append("| " + " | ".join(row) + " |")
         out.append("")
 
@@ -560,6 +596,18 @@ def report(results: list[dict], opts: argparse.Namespace, mach: dict, micro_md: 
             out.append(f"| {lat} ms | {n} | {fmt_n(d['routes'].get('GET /mtoapi/assignments/{id}', 0))} | "
                        f"{d['provider_cpu_s'] * 1000 / total:.2f} | {(d['wall_s'] - b['wall_s']) * 10 * 1000 / total:.1f} |")
     out.append("")
+    if probe:
+        n = probe["n"]
+        d, b = med(probe["defender"]), med(probe["baseline"])
+        total = 1 + len(CONTENT) + n
+        out.append("### Plugin-protocol cost per resource (no parallelism)")
+        out.append("")
+        out.append(f"`terraform plan -parallelism=1` with nothing to change, N = {n} ({total} resources), latency "
+                   f"{probe['latency_ms']} ms, median of 3: defender {d:.2f} s, terraform_data {b:.2f} s; "
+                   f"**{(d - b) * 1000 / total:.1f} ms more per resource**, i.e. about "
+                   f"{(d - b) * 1000 / total / 3:.1f} ms per provider call (about 3 calls per resource: "
+                   f"UpgradeResourceState, ReadResource, PlanResourceChange; one GET of the assignment in all).")
+        out.append("")
     if micro_md:
         out.append("### Micro-measurements (`target/release/defender-bench-codec`)")
         out.append("")
@@ -607,18 +655,23 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--latencies", type=int_list, default=[0, 50], help="emulator --latency-ms values (default 0,50)")
     ap.add_argument("--runs", type=int, default=None, help="runs per cell (default 3)")
     ap.add_argument("--large-runs", type=int, default=None,
-                    help="runs per cell for N >= --large-from (default: --runs if given, else 2)")
+                    help="runs per cell for N >= --large-from (default: --runs if given, else 1: one N = 1000 "
+                         "run of both graphs takes ~7 minutes on 2 cores)")
     ap.add_argument("--large-from", type=int, default=500)
     ap.add_argument("--sync-delay-ms", type=int, default=50)
     ap.add_argument("--bin-dir", type=Path, default=ROOT / "target" / "release")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
     ap.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     ap.add_argument("--no-micro", action="store_true", help="skip defender-bench-codec")
+    ap.add_argument("--rpc-probe-n", type=int, default=100,
+                    help="N of the -parallelism=1 plan probe, run on the first latency (0: skip; default 100)")
+    ap.add_argument("--kinds", default="baseline,defender",
+                    help="which graphs to run (for investigations; the report needs both)")
     ap.add_argument("--timeout", type=float, default=1200, help="seconds per terraform command")
     opts = ap.parse_args(argv)
     opts.argv = argv
     if opts.large_runs is None:
-        opts.large_runs = opts.runs if opts.runs is not None else 2
+        opts.large_runs = opts.runs if opts.runs is not None else 1
     if opts.runs is None:
         opts.runs = 3
 
@@ -646,15 +699,19 @@ def main(argv: list[str]) -> int:
     )
     results: list[dict] = []
     emu_rss: dict[int, int] = {}
+    probe = None
     try:
         for lat in opts.latencies:
-            emu = Emulator(emulator, max(opts.sizes), lat, opts.sync_delay_ms)
+            emu = Emulator(emulator, max([*opts.sizes, opts.rpc_probe_n]), lat, opts.sync_delay_ms)
             log(f"emulator at {emu.base}, latency {lat} ms")
             try:
+                if probe is None and opts.rpc_probe_n > 0:
+                    probe = rpc_probe(opts.rpc_probe_n, emu, root, plugin_dir, cli_config, opts.timeout)
+                    probe["latency_ms"] = lat
                 for n in opts.sizes:
                     runs = opts.large_runs if n >= opts.large_from else opts.runs
                     for run in range(1, runs + 1):
-                        for kind in ("baseline", "defender"):
+                        for kind in opts.kinds.split(","):
                             results.append(run_cell(kind, n, run, lat, emu, root, plugin_dir, cli_config, opts.timeout))
                 emu_rss[lat] = emu.rss_kb()
             finally:
@@ -662,13 +719,13 @@ def main(argv: list[str]) -> int:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     finished = dt.datetime.now(dt.timezone.utc)
-    generated = report(results, opts, mach, micro_md, started, finished)
+    generated = report(results, opts, mach, micro_md, probe, started, finished)
     opts.out.parent.mkdir(parents=True, exist_ok=True)
     write_report(opts.out, generated)
     opts.json.parent.mkdir(parents=True, exist_ok=True)
     opts.json.write_text(json.dumps({
         "argv": argv, "machine": mach, "started": started.isoformat(), "finished": finished.isoformat(),
-        "emulator_peak_rss_kb": emu_rss, "results": results,
+        "emulator_peak_rss_kb": emu_rss, "rpc_probe": probe, "results": results,
     }, indent=1), encoding="utf-8")
     log(f"wrote {opts.out} and {opts.json}")
     print(generated)

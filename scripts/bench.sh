@@ -2,7 +2,7 @@
 # The scale benchmark: builds the release binaries, then runs bench/bench.py, which writes its
 # tables into docs/performance.md (and the raw numbers into bench/results/latest.json).
 #
-#   scripts/bench.sh                                          # full run (about 30 minutes)
+#   scripts/bench.sh                                          # full run (about 25-30 minutes on 2 cores)
 #   scripts/bench.sh --sizes 10,200 --latencies 0 --runs 1    # quick run
 #   scripts/bench.sh --help
 set -euo pipefail
