@@ -252,12 +252,14 @@ impl Resource for ProfileContent {
                 return None;
             }
         };
-        auto_sync(&data, diags, &profile_id).await;
         let state = to_state(&doc, &profile_id, &content_id).unwrap_or(State {
             id: Value::Value(format!("{profile_id}/{content_id}")),
             name: Value::Value(String::new()),
             ..planned
         });
+        // Not held across the sync wait: at 1,000 targets a document is ~10 MB in memory.
+        drop(doc);
+        auto_sync(&data, diags, &profile_id).await;
         Some((state, ValueEmpty::default()))
     }
 
@@ -312,8 +314,9 @@ impl Resource for ProfileContent {
         );
         match data.store.edit(&profile_id, edit).await {
             Ok(doc) => {
-                auto_sync(&data, diags, &profile_id).await;
                 let state = to_state(&doc, &profile_id, &content_id).unwrap_or(planned);
+                drop(doc);
+                auto_sync(&data, diags, &profile_id).await;
                 Some((state, ValueEmpty::default()))
             }
             Err(e) => {
@@ -344,8 +347,8 @@ impl Resource for ProfileContent {
                 Ok(())
             },
         );
-        match data.store.edit(&profile_id, edit).await {
-            Ok(_) => {
+        match data.store.edit(&profile_id, edit).await.map(drop) {
+            Ok(()) => {
                 auto_sync(&data, diags, &profile_id).await;
                 Some(())
             }

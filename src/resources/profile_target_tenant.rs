@@ -262,8 +262,10 @@ impl Resource for ProfileTargetTenant {
                 return None;
             }
         };
-        auto_sync(&data, diags, &profile_id).await;
         let state = to_state(&doc, &planned).unwrap_or(planned);
+        // Not held across the sync wait: at 1,000 targets a document is ~10 MB in memory.
+        drop(doc);
+        auto_sync(&data, diags, &profile_id).await;
         Some((state, ValueEmpty::default()))
     }
 
@@ -322,8 +324,9 @@ impl Resource for ProfileTargetTenant {
         );
         match data.store.edit(&profile_id, edit).await {
             Ok(doc) => {
-                auto_sync(&data, diags, &profile_id).await;
                 let state = to_state(&doc, &planned).unwrap_or(planned);
+                drop(doc);
+                auto_sync(&data, diags, &profile_id).await;
                 Some((state, ValueEmpty::default()))
             }
             Err(e) => {
@@ -356,8 +359,8 @@ impl Resource for ProfileTargetTenant {
                 Ok(())
             },
         );
-        match data.store.edit(&profile_id, edit).await {
-            Ok(_) => {
+        match data.store.edit(&profile_id, edit).await.map(drop) {
+            Ok(()) => {
                 auto_sync(&data, diags, &profile_id).await;
                 Some(())
             }
