@@ -19,9 +19,7 @@ use terraform_provider_defender::api::types::{
     Variables,
 };
 use terraform_provider_defender::api::{decode, ApiError};
-use terraform_provider_defender::store::{
-    AssignmentBackend, Edit, ProfileStore, StoreOptions,
-};
+use terraform_provider_defender::store::{AssignmentBackend, Edit, ProfileStore, StoreOptions};
 
 const HOME: &str = "c0000000-0000-4000-8000-000000000000";
 const CONTENT: [(&str, ContentType); 5] = [
@@ -50,7 +48,13 @@ fn scope(i: usize) -> Variables {
     BTreeMap::from([("EntraGroups".to_owned(), vec![group(i)])])
 }
 
-fn unit(a: &Assignment, t: &Template, tenant_id: &str, vars: &Variables, k: usize) -> SyncUnitStatus {
+fn unit(
+    a: &Assignment,
+    t: &Template,
+    tenant_id: &str,
+    vars: &Variables,
+    k: usize,
+) -> SyncUnitStatus {
     SyncUnitStatus {
         id: format!("a0000000-0000-4000-8000-{k:012}"),
         assignment_id: a.id.clone(),
@@ -129,7 +133,9 @@ fn ms(d: Duration) -> String {
 }
 
 fn codec() {
-    println!("**(De)serialisation** of one assignment with the provider's wire types (median of 15):");
+    println!(
+        "**(De)serialisation** of one assignment with the provider's wire types (median of 15):"
+    );
     println!();
     println!("| targets | sync units | JSON size | decode ms | encode ms | clone ms | PUT body without units: size, encode ms | refresh lookups of all targets ms |");
     println!("|---|---|---|---|---|---|---|---|");
