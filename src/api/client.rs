@@ -15,6 +15,7 @@
 //! Retries stop after `max_retries`. A create resolves an ambiguous error itself by looking the
 //! name up ([`Client::create_assignment`]); a PUT hands it to the caller, who re-reads.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,7 +28,8 @@ use super::decode::{decode, error_from_answer};
 use super::error::ApiError;
 use super::retry::{parse_retry_after, RetryPolicy};
 use super::types::{
-    Assignment, AssignmentList, NewAssignment, SyncAccepted, SyncRequest, TenantPicker,
+    Assignment, AssignmentList, NewAssignment, SyncAccepted, SyncRequest, Template, TenantPicker,
+    Variables,
 };
 
 /// Everything the client needs to talk to the API.
@@ -253,7 +255,7 @@ impl Client {
         doc: &Assignment,
     ) -> Result<Assignment, ApiError> {
         let operation = format!("updating distribution profile {id}");
-        let body = to_body(doc, &operation)?;
+        let body = to_body(&PutBody::from(doc), &operation)?;
         self.json(Call {
             method: Method::PUT,
             path: assignment_path(id),
@@ -559,6 +561,73 @@ fn check_url(setting: &str, value: &str) -> Result<(), ApiError> {
     }
 }
 
+/// The body of a PUT: the document as read and edited, without `syncUnitStatuses`. The API owns
+/// the units and ignores them in a PUT; at n targets they are 5·n entries and ~96 % of the
+/// document (3.3 MB of 3.4 MB at 1,000 targets), which were encoded, copied and parsed for
+/// nothing. Every other field, unknown ones included, goes back as it came.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PutBody<'a> {
+    id: &'a str,
+    #[serde(rename = "eTag")]
+    e_tag: &'a str,
+    name: &'a str,
+    description: &'a str,
+    created_on: &'a Option<String>,
+    created_by: &'a Option<String>,
+    last_synced_on: &'a Option<String>,
+    last_synced_by: &'a Option<String>,
+    target_tenant_ids: &'a [String],
+    target_tenant_ids_without_relationship: u64,
+    templates: &'a [Template],
+    is_variable_per_template: bool,
+    variables: &'a BTreeMap<String, Variables>,
+    template_variables: &'a BTreeMap<String, BTreeMap<String, Variables>>,
+    #[serde(flatten)]
+    extra: &'a BTreeMap<String, serde_json::Value>,
+}
+
+impl<'a> From<&'a Assignment> for PutBody<'a> {
+    fn from(doc: &'a Assignment) -> Self {
+        // Exhaustive on purpose: a field added to `Assignment` must be decided on here.
+        let Assignment {
+            id,
+            e_tag,
+            name,
+            description,
+            created_on,
+            created_by,
+            last_synced_on,
+            last_synced_by,
+            target_tenant_ids,
+            target_tenant_ids_without_relationship,
+            templates,
+            is_variable_per_template,
+            variables,
+            template_variables,
+            sync_unit_statuses: _,
+            extra,
+        } = doc;
+        Self {
+            id,
+            e_tag,
+            name,
+            description,
+            created_on,
+            created_by,
+            last_synced_on,
+            last_synced_by,
+            target_tenant_ids,
+            target_tenant_ids_without_relationship: *target_tenant_ids_without_relationship,
+            templates,
+            is_variable_per_template: *is_variable_per_template,
+            variables,
+            template_variables,
+            extra,
+        }
+    }
+}
+
 fn to_body<T: Serialize>(value: &T, operation: &str) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(value)
         .map_err(|e| ApiError::Config(format!("{operation}: encoding the request: {e}")))
@@ -619,6 +688,24 @@ pub(crate) fn describe_transport_error(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn put_body_is_the_document_without_its_units() {
+        let doc: Assignment = serde_json::from_value(serde_json::json!({
+            "id": "p1", "eTag": "e1", "name": "n", "description": "d",
+            "createdOn": "2026-01-01T00:00:00Z", "targetTenantIds": ["t1"],
+            "templates": [{"id": "1001", "type": "CustomDetectionRule", "name": "x"}],
+            "variables": {"t1": {"EntraGroups": ["g"]}}, "someNewField": {"kept": true},
+            "syncUnitStatuses": [{"id": "u1", "templateId": "1001", "targetTenantId": "t1"}]
+        }))
+        .unwrap();
+        let mut full = serde_json::to_value(&doc).unwrap();
+        full.as_object_mut().unwrap().remove("syncUnitStatuses");
+        let body: serde_json::Value =
+            serde_json::from_slice(&to_body(&PutBody::from(&doc), "test").unwrap()).unwrap();
+        assert_eq!(body, full);
+        assert_eq!(body["someNewField"]["kept"], true);
+    }
 
     #[test]
     fn segments_are_encoded() {
