@@ -32,6 +32,43 @@ pub fn all(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
     map
 }
 
+/// Plan-time check of an ID that becomes part of `<profile_id>/<child_id>`: non-empty, no '/'.
+pub fn check_child_id(
+    diags: &mut tf_provider::Diagnostics,
+    attr: &'static str,
+    value: &tf_provider::value::Value<String>,
+) {
+    if let tf_provider::value::Value::Value(v) = value {
+        if v.trim().is_empty() || v.contains('/') {
+            crate::diag::attr_error(
+                diags,
+                tf_provider::AttributePath::new(attr),
+                format!("Invalid {attr}"),
+                format!("{attr} must be a non-empty ID without '/'; got {v:?}."),
+            );
+        }
+    }
+}
+
+/// Reports a failed create of a child: its own conflict (`already`), a missing profile, or
+/// any other failure (`failed`), with the API details.
+pub fn child_create_failed(
+    diags: &mut tf_provider::Diagnostics,
+    err: &crate::store::EditError,
+    profile_id: &str,
+    already: String,
+    failed: String,
+) {
+    let summary = match err {
+        crate::store::EditError::Rejected(_) => already,
+        crate::store::EditError::Api(a) if a.is_not_found() => {
+            format!("Distribution profile {profile_id} does not exist")
+        }
+        _ => failed,
+    };
+    crate::diag::edit_error(diags, summary, err);
+}
+
 /// Splits a child import id `<profile_id>/<child_id>`.
 pub fn split_child_id(id: &str) -> Option<(String, String)> {
     let (p, c) = id.trim().split_once('/')?;

@@ -9,7 +9,9 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 use crate::api::types::{Assignment, ContentType, Template};
 use crate::diag;
 use crate::provider::Shared;
-use crate::resources::{auto_sync, import_child, read_child, text, Child};
+use crate::resources::{
+    auto_sync, check_child_id, child_create_failed, import_child, read_child, text, Child,
+};
 use crate::schema::{schema, string, Computed, OptionalComputed, Required};
 use crate::store::{Edit, EditError, EditRejected};
 
@@ -97,18 +99,8 @@ fn check(diags: &mut Diagnostics, s: &State) {
             );
         }
     }
-    for (attr, v) in [("profile_id", &s.profile_id), ("content_id", &s.content_id)] {
-        if let Value::Value(v) = v {
-            if v.trim().is_empty() || v.contains('/') {
-                diag::attr_error(
-                    diags,
-                    AttributePath::new(attr),
-                    format!("Invalid {attr}"),
-                    format!("{attr} must be a non-empty ID without '/'; got {v:?}."),
-                );
-            }
-        }
-    }
+    check_child_id(diags, "profile_id", &s.profile_id);
+    check_child_id(diags, "content_id", &s.content_id);
 }
 
 // ---------------------------------------------------------------- plan and CRUD
@@ -237,18 +229,15 @@ impl Resource for ProfileContent {
         let doc = match data.store.edit(&profile_id, edit).await {
             Ok(doc) => doc,
             Err(e) => {
-                let summary = match &e {
-                    EditError::Rejected(_) => format!(
-                        "Content {content_id} is already in distribution profile {profile_id}"
-                    ),
-                    EditError::Api(a) if a.is_not_found() => {
-                        format!("Distribution profile {profile_id} does not exist")
-                    }
-                    _ => format!(
+                child_create_failed(
+                    diags,
+                    &e,
+                    &profile_id,
+                    format!("Content {content_id} is already in distribution profile {profile_id}"),
+                    format!(
                         "Could not add content {content_id} to distribution profile {profile_id}"
                     ),
-                };
-                diag::edit_error(diags, summary, &e);
+                );
                 return None;
             }
         };

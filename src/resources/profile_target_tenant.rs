@@ -12,7 +12,9 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 use crate::api::types::{Assignment, Variables, VAR_DEVICE_GROUPS, VAR_ENTRA_GROUPS};
 use crate::diag;
 use crate::provider::Shared;
-use crate::resources::{auto_sync, import_child, read_child, text, Child};
+use crate::resources::{
+    auto_sync, check_child_id, child_create_failed, import_child, read_child, text, Child,
+};
 use crate::schema::{attr, schema, string, string_set, Computed, Optional, Required};
 use crate::store::{Edit, EditError, EditRejected};
 use crate::validate::is_guid;
@@ -85,16 +87,7 @@ fn check(diags: &mut Diagnostics, s: &State) {
             );
         }
     }
-    if let Value::Value(p) = &s.profile_id {
-        if p.trim().is_empty() || p.contains('/') {
-            diag::attr_error(
-                diags,
-                AttributePath::new("profile_id"),
-                "Invalid profile_id",
-                format!("profile_id must be a non-empty ID without '/'; got {p:?}."),
-            );
-        }
-    }
+    check_child_id(diags, "profile_id", &s.profile_id);
     for g in known_strings(&s.entra_group_ids) {
         if !is_guid(g) {
             diag::attr_error(
@@ -253,12 +246,13 @@ impl Resource for ProfileTargetTenant {
         let doc = match data.store.edit(&profile_id, edit).await {
             Ok(doc) => doc,
             Err(e) => {
-                let summary = match &e {
-                    EditError::Rejected(_) => format!("Tenant {tenant_id} is already a target of distribution profile {profile_id}"),
-                    EditError::Api(a) if a.is_not_found() => format!("Distribution profile {profile_id} does not exist"),
-                    _ => format!("Could not add target tenant {tenant_id} to distribution profile {profile_id}"),
-                };
-                diag::edit_error(diags, summary, &e);
+                child_create_failed(
+                    diags,
+                    &e,
+                    &profile_id,
+                    format!("Tenant {tenant_id} is already a target of distribution profile {profile_id}"),
+                    format!("Could not add target tenant {tenant_id} to distribution profile {profile_id}"),
+                );
                 return None;
             }
         };
